@@ -1,0 +1,291 @@
+//! The parse tree, shaped like Go's `text/template/parse` nodes.
+//!
+//! Every node carries `pos`, the byte offset of the node in its tree's text, from which error
+//! locations (`file:line:col`) are computed exactly as Go's `Tree.ErrorContext` does. Each
+//! node's `Display` is Go's `Node.String()`, which appears in execution errors
+//! (`executing "x" at <.Values.a>`).
+
+use std::sync::Arc;
+
+/// Byte offset of a node within its tree's text.
+pub type Pos = usize;
+
+/// One parsed template: the top-level text of a file or the body of a `define`/`block`.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// The template's name (the file name for top-level text, the define's name otherwise).
+    pub name: String,
+    /// The name of the text this tree was parsed from (used in error locations).
+    pub parse_name: Arc<str>,
+    /// The complete text this tree was parsed from (shared by every tree of one parse).
+    pub text: Arc<str>,
+    /// The body.
+    pub root: ListNode,
+}
+
+impl Tree {
+    /// True when the body holds only whitespace text and comments (Go's `IsEmptyTree`),
+    /// which lets a later empty `define` not replace an earlier non-empty one.
+    pub fn is_empty(&self) -> bool {
+        self.root.nodes.iter().all(|n| match n {
+            Node::Text(t) => t.text.trim_ascii().is_empty(),
+            Node::Comment(_) => true,
+            _ => false,
+        })
+    }
+
+    /// Go's `ErrorContext` location for a byte offset: `(line, col)`, where `col` is the
+    /// 0-based byte offset within the line.
+    pub fn line_col(&self, pos: Pos) -> (usize, usize) {
+        let pos = pos.min(self.text.len());
+        let before = &self.text.as_bytes()[..pos];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let col = match before.iter().rposition(|&b| b == b'\n') {
+            None => pos,
+            Some(nl) => pos - (nl + 1),
+        };
+        (line, col)
+    }
+}
+
+/// A sequence of nodes.
+#[derive(Debug, Clone, Default)]
+pub struct ListNode {
+    /// Offset of the list's start.
+    pub pos: Pos,
+    /// The nodes in order.
+    pub nodes: Vec<Node>,
+}
+
+/// A statement-level node.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// Plain text, printed as is.
+    Text(TextNode),
+    /// `{{/* ... */}}` (kept for `is_empty` and `String()`; prints nothing).
+    Comment(CommentNode),
+    /// `{{pipeline}}`
+    Action(ActionNode),
+    /// `{{if}}...{{else}}...{{end}}`
+    If(BranchNode),
+    /// `{{range}}...{{else}}...{{end}}`
+    Range(BranchNode),
+    /// `{{with}}...{{else}}...{{end}}`
+    With(BranchNode),
+    /// `{{template "name" pipeline}}`
+    Template(TemplateNode),
+    /// `{{break}}`
+    Break(KeywordNode),
+    /// `{{continue}}`
+    Continue(KeywordNode),
+}
+
+/// Plain text.
+#[derive(Debug, Clone)]
+pub struct TextNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The text (after trim markers were applied).
+    pub text: Arc<str>,
+}
+
+/// A comment.
+#[derive(Debug, Clone)]
+pub struct CommentNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The comment including its delimiters `/* */`.
+    pub text: String,
+}
+
+/// `{{pipeline}}`
+#[derive(Debug, Clone)]
+pub struct ActionNode {
+    /// Offset.
+    pub pos: Pos,
+    /// 1-based line of the action.
+    pub line: usize,
+    /// The pipeline.
+    pub pipe: PipeNode,
+}
+
+/// `{{break}}` / `{{continue}}`
+#[derive(Debug, Clone)]
+pub struct KeywordNode {
+    /// Offset.
+    pub pos: Pos,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// `if`, `range` and `with`: a pipeline, a body and an optional else body.
+///
+/// `{{else if p}}` / `{{else with p}}` are parsed, as in Go, into an else list holding a
+/// single nested branch node.
+#[derive(Debug, Clone)]
+pub struct BranchNode {
+    /// Offset.
+    pub pos: Pos,
+    /// 1-based line.
+    pub line: usize,
+    /// The controlling pipeline.
+    pub pipe: PipeNode,
+    /// The body run when the pipeline is true / for each element.
+    pub list: ListNode,
+    /// The `else` body.
+    pub else_list: Option<ListNode>,
+}
+
+/// `{{template "name" pipeline}}`
+#[derive(Debug, Clone)]
+pub struct TemplateNode {
+    /// Offset.
+    pub pos: Pos,
+    /// 1-based line.
+    pub line: usize,
+    /// The template name (unquoted).
+    pub name: String,
+    /// The argument, if any.
+    pub pipe: Option<PipeNode>,
+}
+
+/// A pipeline with optional variable declarations: `$x := a | b c`.
+#[derive(Debug, Clone)]
+pub struct PipeNode {
+    /// Offset.
+    pub pos: Pos,
+    /// 1-based line.
+    pub line: usize,
+    /// `=` rather than `:=`.
+    pub is_assign: bool,
+    /// Declared or assigned variables (`$x` or `$i, $v`).
+    pub decl: Vec<VariableNode>,
+    /// The commands, separated by `|`.
+    pub cmds: Vec<CommandNode>,
+}
+
+/// A command: an operand followed by arguments (`printf "%s" .x`).
+#[derive(Debug, Clone)]
+pub struct CommandNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The operands.
+    pub args: Vec<Arg>,
+}
+
+/// An operand.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// A function name: `printf`.
+    Identifier(IdentifierNode),
+    /// `$`, `$x`, `$x.a.b`.
+    Variable(VariableNode),
+    /// `.`
+    Dot(Pos),
+    /// `nil`
+    Nil(Pos),
+    /// `.a.b.c`
+    Field(FieldNode),
+    /// `(pipeline).a.b` or `$x.a` chained after a non-field term.
+    Chain(ChainNode),
+    /// `true` / `false`
+    Bool(BoolNode),
+    /// A number literal (also character literals).
+    Number(NumberNode),
+    /// A string literal (quoted or raw).
+    String(StringNode),
+    /// `(pipeline)`
+    Pipe(PipeNode),
+}
+
+impl Arg {
+    /// Offset of the operand.
+    pub fn pos(&self) -> Pos {
+        match self {
+            Arg::Identifier(n) => n.pos,
+            Arg::Variable(n) => n.pos,
+            Arg::Dot(p) | Arg::Nil(p) => *p,
+            Arg::Field(n) => n.pos,
+            Arg::Chain(n) => n.pos,
+            Arg::Bool(n) => n.pos,
+            Arg::Number(n) => n.pos,
+            Arg::String(n) => n.pos,
+            Arg::Pipe(n) => n.pos,
+        }
+    }
+}
+
+/// A function name.
+#[derive(Debug, Clone)]
+pub struct IdentifierNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The name.
+    pub ident: String,
+}
+
+/// A variable with an optional field chain: `$x.a.b` is `["$x", "a", "b"]`.
+#[derive(Debug, Clone)]
+pub struct VariableNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The variable name (with `$`) followed by field names.
+    pub ident: Vec<String>,
+}
+
+/// A field chain on dot: `.a.b` is `["a", "b"]`.
+#[derive(Debug, Clone)]
+pub struct FieldNode {
+    /// Offset.
+    pub pos: Pos,
+    /// Field names without dots.
+    pub ident: Vec<String>,
+}
+
+/// Fields chained after a term: `(pipeline).a.b`.
+#[derive(Debug, Clone)]
+pub struct ChainNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The term.
+    pub node: Box<Arg>,
+    /// Field names without dots.
+    pub field: Vec<String>,
+}
+
+/// `true` / `false`.
+#[derive(Debug, Clone)]
+pub struct BoolNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The value.
+    pub value: bool,
+}
+
+/// A numeric constant, with every interpretation Go's parser found valid.
+#[derive(Debug, Clone)]
+pub struct NumberNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The literal as written (`0x1F`, `1_000`, `'a'`, `1e6`).
+    pub text: String,
+    /// Valid as a signed integer.
+    pub int: Option<i64>,
+    /// Valid as an unsigned integer.
+    pub uint: Option<u64>,
+    /// Valid as a float.
+    pub float: Option<f64>,
+    /// It is a complex constant (`1i`); the executor reports these as unsupported.
+    pub is_complex: bool,
+}
+
+/// A string constant.
+#[derive(Debug, Clone)]
+pub struct StringNode {
+    /// Offset.
+    pub pos: Pos,
+    /// The literal as written, with quotes (used by `String()`).
+    pub quoted: String,
+    /// The unquoted value.
+    pub text: Arc<str>,
+}

@@ -1,0 +1,1 @@
+//! Lexer for Go's template language (stub, being written).

@@ -1,0 +1,1 @@
+//! Helm chart rendering identical to Helm v4.
