@@ -1,0 +1,8 @@
+//! Sprig/Helm functions: math (being written).
+
+use gotemplate::FuncMap;
+
+/// Registers this family's functions.
+pub fn register(m: &mut FuncMap) {
+    let _ = m;
+}

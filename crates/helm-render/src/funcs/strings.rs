@@ -1,0 +1,8 @@
+//! Sprig/Helm functions: strings (being written).
+
+use gotemplate::FuncMap;
+
+/// Registers this family's functions.
+pub fn register(m: &mut FuncMap) {
+    let _ = m;
+}

@@ -1,0 +1,1 @@
+//! Go encoding/json compatible JSON for toJson/fromJson (being written).

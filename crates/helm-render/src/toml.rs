@@ -1,0 +1,1 @@
+//! TOML for toToml/fromToml (being written).

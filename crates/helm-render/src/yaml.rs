@@ -1,0 +1,1 @@
+//! go-yaml v2 identical YAML emitter for toYaml (being written).
