@@ -542,6 +542,12 @@ pub trait Object: Send + Sync {
         None
     }
 
+    /// For slice-like objects (Helm's `common.VersionSet`, a `[]string` with a `Has` method):
+    /// the elements, so `range`, `index` and `len` work on them.
+    fn as_list(&self) -> Option<List> {
+        None
+    }
+
     /// For objects whose methods return strings to `fmt` (Go's `Stringer`), `%s`/`%v` use this.
     fn as_stringer(&self) -> Option<String> {
         None
