@@ -1,5 +1,9 @@
-//! helmrelease-operator: the binary (CLI glue only).
+//! helmrelease-operator: the binary. Glue only: parse the command line, call the library.
 
-fn main() {
-    println!("helmrelease-operator: work in progress");
+use std::process::ExitCode;
+
+mod cli;
+
+fn main() -> ExitCode {
+    cli::main()
 }

@@ -3,10 +3,21 @@
 //! manifest sorting and hooks.
 //!
 //! Built on the `gotemplate` crate; knows nothing about Kubernetes clusters (`lookup` goes
-//! through a trait the operator implements).
+//! through the [`engine::Lookup`] trait the operator implements).
 
+pub mod archive;
+pub mod chart;
+pub mod coalesce;
+pub mod engine;
 pub mod funcs;
+pub mod glob;
+pub mod ignore;
 pub mod json;
+pub mod objects;
 pub mod toml;
 pub mod values;
 pub mod yaml;
+
+pub use chart::{load_dir, load_files, BufferedFile, Chart, ChartError, Metadata};
+pub use engine::{render, Lookup, OfflineLookup, ReleaseInfo, RenderError, RenderOptions};
+pub use objects::{Capabilities, KubeVersion, VersionSet};
