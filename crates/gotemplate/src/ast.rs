@@ -5,6 +5,7 @@
 //! node's `Display` is Go's `Node.String()`, which appears in execution errors
 //! (`executing "x" at <.Values.a>`).
 
+use std::fmt;
 use std::sync::Arc;
 
 /// Byte offset of a node within its tree's text.
@@ -28,7 +29,8 @@ impl Tree {
     /// which lets a later empty `define` not replace an earlier non-empty one.
     pub fn is_empty(&self) -> bool {
         self.root.nodes.iter().all(|n| match n {
-            Node::Text(t) => t.text.trim_ascii().is_empty(),
+            // Go's bytes.TrimSpace trims Unicode white space (including \v and U+00A0).
+            Node::Text(t) => t.text.trim().is_empty(),
             Node::Comment(_) => true,
             _ => false,
         })
@@ -288,4 +290,193 @@ pub struct StringNode {
     pub quoted: String,
     /// The unquoted value.
     pub text: Arc<str>,
+}
+
+// --- Go's Node.String() -------------------------------------------------------------------
+//
+// Go 1.26 prints control nodes with the default delimiters whatever the parse used.
+
+impl fmt::Display for ListNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for n in &self.nodes {
+            write!(f, "{n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Text(t) => write!(f, "{t}"),
+            Node::Comment(c) => write!(f, "{c}"),
+            Node::Action(a) => write!(f, "{a}"),
+            Node::If(b) => b.write_as(f, "if"),
+            Node::Range(b) => b.write_as(f, "range"),
+            Node::With(b) => b.write_as(f, "with"),
+            Node::Template(t) => write!(f, "{t}"),
+            Node::Break(_) => f.write_str("{{break}}"),
+            Node::Continue(_) => f.write_str("{{continue}}"),
+        }
+    }
+}
+
+impl fmt::Display for TextNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Display for CommentNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{{}}}}}", self.text)
+    }
+}
+
+impl fmt::Display for ActionNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{{}}}}}", self.pipe)
+    }
+}
+
+impl BranchNode {
+    /// Go's `String()` of the node as an `if`, `range` or `with` (`kind`).
+    pub fn to_string_as(&self, kind: &str) -> String {
+        struct As<'a>(&'a BranchNode, &'a str);
+        impl fmt::Display for As<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write_as(f, self.1)
+            }
+        }
+        As(self, kind).to_string()
+    }
+
+    fn write_as(&self, f: &mut fmt::Formatter<'_>, kind: &str) -> fmt::Result {
+        write!(f, "{{{{{kind} {}}}}}{}", self.pipe, self.list)?;
+        if let Some(e) = &self.else_list {
+            write!(f, "{{{{else}}}}{e}")?;
+        }
+        f.write_str("{{end}}")
+    }
+}
+
+impl fmt::Display for TemplateNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{template {}", crate::fmt::quote(&self.name))?;
+        if let Some(p) = &self.pipe {
+            write!(f, " {p}")?;
+        }
+        f.write_str("}}")
+    }
+}
+
+impl fmt::Display for PipeNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            for (i, v) in self.decl.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{v}")?;
+            }
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, c) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CommandNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            match a {
+                Arg::Pipe(p) => write!(f, "({p})")?,
+                other => write!(f, "{other}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Identifier(n) => write!(f, "{n}"),
+            Arg::Variable(n) => write!(f, "{n}"),
+            Arg::Dot(_) => f.write_str("."),
+            Arg::Nil(_) => f.write_str("nil"),
+            Arg::Field(n) => write!(f, "{n}"),
+            Arg::Chain(n) => write!(f, "{n}"),
+            Arg::Bool(n) => write!(f, "{n}"),
+            Arg::Number(n) => write!(f, "{n}"),
+            Arg::String(n) => write!(f, "{n}"),
+            Arg::Pipe(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl fmt::Display for IdentifierNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.ident)
+    }
+}
+
+impl fmt::Display for VariableNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, id) in self.ident.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            f.write_str(id)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FieldNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for id in &self.ident {
+            write!(f, ".{id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ChainNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.node {
+            Arg::Pipe(p) => write!(f, "({p})")?,
+            other => write!(f, "{other}")?,
+        }
+        for field in &self.field {
+            write!(f, ".{field}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for BoolNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.value { "true" } else { "false" })
+    }
+}
+
+impl fmt::Display for NumberNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Display for StringNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.quoted)
+    }
 }

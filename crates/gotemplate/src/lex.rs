@@ -1,1 +1,1075 @@
-//! Lexer for Go's template language (stub, being written).
+//! The lexer of Go's template language, a line-for-line behavioural port of
+//! `text/template/parse/lex.go` (Go 1.26): the same items, the same error messages and the
+//! same line accounting (each item carries the line where it starts; an error item the line
+//! where the failing item started).
+//!
+//! Go runs a state machine that stops after each emitted item; this lexer does the same
+//! without goroutines: [`Lexer::next_item`] runs states until one emits. Item values borrow
+//! the input (no allocation per token); error messages are kept in the lexer and referenced by
+//! index from the error item.
+
+use std::fmt::Write as _;
+
+/// The kinds of lexical items, in Go's order (keywords after [`ItemType::Keyword`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ItemType {
+    /// An error; the message is available through [`Lexer::error_message`].
+    Error,
+    /// `true` / `false`
+    Bool,
+    /// A printable ASCII character that means nothing else (`,`, `}`, ...).
+    Char,
+    /// `'a'`
+    CharConstant,
+    /// `/* ... */` (only emitted when comments are requested).
+    Comment,
+    /// `1+2i`
+    Complex,
+    /// `=`
+    Assign,
+    /// `:=`
+    Declare,
+    /// End of input.
+    Eof,
+    /// `.Name`
+    Field,
+    /// A name not starting with `.`: a function name.
+    Identifier,
+    /// The left delimiter.
+    LeftDelim,
+    /// `(`
+    LeftParen,
+    /// A number, including imaginary ones.
+    Number,
+    /// `|`
+    Pipe,
+    /// `` `raw` `` (with the quotes).
+    RawString,
+    /// The right delimiter.
+    RightDelim,
+    /// `)`
+    RightParen,
+    /// A run of spaces (space, tab, CR, LF).
+    Space,
+    /// `"quoted"` (with the quotes).
+    String,
+    /// Plain text outside actions.
+    Text,
+    /// `$` or `$name`.
+    Variable,
+    /// Marks the start of the keywords; never emitted.
+    Keyword,
+    /// `block`
+    Block,
+    /// `break`
+    Break,
+    /// `continue`
+    Continue,
+    /// `.`
+    Dot,
+    /// `define`
+    Define,
+    /// `else`
+    Else,
+    /// `end`
+    End,
+    /// `if`
+    If,
+    /// `nil`
+    Nil,
+    /// `range`
+    Range,
+    /// `template`
+    Template,
+    /// `with`
+    With,
+}
+
+/// One token: its kind, byte offset, text and starting line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// The kind.
+    pub typ: ItemType,
+    /// Byte offset of the item in the input.
+    pub pos: usize,
+    /// The item's text (empty for errors; see [`Lexer::error_message`]).
+    pub val: &'a str,
+    /// 1-based line where the item starts.
+    pub line: usize,
+    /// For error items: index of the message in the lexer.
+    pub err: usize,
+}
+
+impl<'a> Item<'a> {
+    fn eof(pos: usize, line: usize) -> Item<'a> {
+        Item {
+            typ: ItemType::Eof,
+            pos,
+            val: "EOF",
+            line,
+            err: 0,
+        }
+    }
+}
+
+/// Default action delimiters.
+pub const DEFAULT_LEFT_DELIM: &str = "{{";
+/// Default action delimiters.
+pub const DEFAULT_RIGHT_DELIM: &str = "}}";
+const LEFT_COMMENT: &str = "/*";
+const RIGHT_COMMENT: &str = "*/";
+/// A trim marker is `-` plus one space character.
+const TRIM_MARKER_LEN: usize = 2;
+
+/// Sentinel rune for end of input (Go's `eof = -1`).
+const EOF: Option<char> = None;
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    Text,
+    LeftDelim,
+    Comment,
+    RightDelim,
+    InsideAction,
+    Space,
+    Identifier,
+    Field,
+    Variable,
+    Char,
+    Number,
+    Quote,
+    RawQuote,
+}
+
+/// Which digits a number literal accepts after its prefix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Digits {
+    Dec,
+    Hex,
+    Oct,
+    Bin,
+}
+
+impl Digits {
+    fn accepts(self, c: char) -> bool {
+        c == '_'
+            || match self {
+                Digits::Dec => c.is_ascii_digit(),
+                Digits::Hex => c.is_ascii_hexdigit(),
+                Digits::Oct => ('0'..='7').contains(&c),
+                Digits::Bin => c == '0' || c == '1',
+            }
+    }
+}
+
+/// The scanner. Create with [`Lexer::new`], pull items with [`Lexer::next_item`].
+pub struct Lexer<'a> {
+    input: &'a str,
+    left_delim: &'a str,
+    right_delim: &'a str,
+    pos: usize,
+    start: usize,
+    at_eof: bool,
+    paren_depth: i64,
+    line: usize,
+    start_line: usize,
+    item: Item<'a>,
+    inside_action: bool,
+    /// Emit comment items (Go's `ParseComments` mode).
+    pub emit_comment: bool,
+    /// `break` is a keyword (false when a function named `break` exists).
+    pub break_ok: bool,
+    /// `continue` is a keyword (false when a function named `continue` exists).
+    pub continue_ok: bool,
+    errors: Vec<String>,
+}
+
+impl<'a> Lexer<'a> {
+    /// A lexer over `input`; empty delimiters mean the defaults `{{` / `}}`.
+    pub fn new(input: &'a str, left: &'a str, right: &'a str) -> Lexer<'a> {
+        Lexer {
+            input,
+            left_delim: if left.is_empty() {
+                DEFAULT_LEFT_DELIM
+            } else {
+                left
+            },
+            right_delim: if right.is_empty() {
+                DEFAULT_RIGHT_DELIM
+            } else {
+                right
+            },
+            pos: 0,
+            start: 0,
+            at_eof: false,
+            paren_depth: 0,
+            line: 1,
+            start_line: 1,
+            item: Item::eof(0, 1),
+            inside_action: false,
+            emit_comment: false,
+            break_ok: true,
+            continue_ok: true,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The message of an error item.
+    pub fn error_message(&self, item: &Item<'_>) -> &str {
+        self.errors.get(item.err).map(String::as_str).unwrap_or("")
+    }
+
+    /// Returns the next item. After an error the input is dropped, as in Go.
+    pub fn next_item(&mut self) -> Item<'a> {
+        self.item = Item::eof(self.pos, self.start_line);
+        let mut state = if self.inside_action {
+            State::InsideAction
+        } else {
+            State::Text
+        };
+        loop {
+            let next = match state {
+                State::Text => self.lex_text(),
+                State::LeftDelim => self.lex_left_delim(),
+                State::Comment => self.lex_comment(),
+                State::RightDelim => self.lex_right_delim(),
+                State::InsideAction => self.lex_inside_action(),
+                State::Space => self.lex_space(),
+                State::Identifier => self.lex_identifier(),
+                State::Field => self.lex_field_or_variable(ItemType::Field),
+                State::Variable => self.lex_variable(),
+                State::Char => self.lex_char(),
+                State::Number => self.lex_number(),
+                State::Quote => self.lex_quote(),
+                State::RawQuote => self.lex_raw_quote(),
+            };
+            match next {
+                Some(s) => state = s,
+                None => return self.item,
+            }
+        }
+    }
+
+    // --- primitives ---------------------------------------------------------------------
+
+    fn rest(&self, at: usize) -> &'a str {
+        self.input.get(at..).unwrap_or("")
+    }
+
+    fn next(&mut self) -> Option<char> {
+        match self.rest(self.pos).chars().next() {
+            None => {
+                self.at_eof = true;
+                EOF
+            }
+            Some(c) => {
+                self.pos += c.len_utf8();
+                if c == '\n' {
+                    self.line += 1;
+                }
+                Some(c)
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        let r = self.next();
+        self.backup();
+        r
+    }
+
+    fn backup(&mut self) {
+        if !self.at_eof && self.pos > 0 {
+            if let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back()) {
+                self.pos -= c.len_utf8();
+                if c == '\n' {
+                    self.line -= 1;
+                }
+            }
+        }
+    }
+
+    fn this_item(&mut self, typ: ItemType) -> Item<'a> {
+        let item = Item {
+            typ,
+            pos: self.start,
+            val: self.input.get(self.start..self.pos).unwrap_or(""),
+            line: self.start_line,
+            err: 0,
+        };
+        self.start = self.pos;
+        self.start_line = self.line;
+        item
+    }
+
+    fn emit(&mut self, typ: ItemType) -> Option<State> {
+        let item = self.this_item(typ);
+        self.emit_item(item)
+    }
+
+    fn emit_item(&mut self, item: Item<'a>) -> Option<State> {
+        self.item = item;
+        None
+    }
+
+    /// Skips the pending input, counting its newlines (only for text not read by `next`).
+    fn ignore(&mut self) {
+        self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+        self.start = self.pos;
+        self.start_line = self.line;
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.next() {
+            Some(c) if valid.contains(c) => true,
+            _ => {
+                self.backup();
+                false
+            }
+        }
+    }
+
+    fn accept_digits(&mut self, digits: Digits) {
+        while matches!(self.next(), Some(c) if digits.accepts(c)) {}
+        self.backup();
+    }
+
+    fn errorf(&mut self, msg: String) -> Option<State> {
+        self.errors.push(msg);
+        self.item = Item {
+            typ: ItemType::Error,
+            pos: self.start,
+            val: "",
+            line: self.start_line,
+            err: self.errors.len() - 1,
+        };
+        self.start = 0;
+        self.pos = 0;
+        self.input = "";
+        None
+    }
+
+    // --- states ---------------------------------------------------------------------------
+
+    fn lex_text(&mut self) -> Option<State> {
+        if let Some(x) = self.rest(self.pos).find(self.left_delim) {
+            if x > 0 {
+                self.pos += x;
+                let mut trim = 0;
+                let delim_end = self.pos + self.left_delim.len();
+                if has_left_trim_marker(self.rest(delim_end)) {
+                    trim = right_trim_length(self.input.get(self.start..self.pos).unwrap_or(""));
+                }
+                self.pos -= trim;
+                self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+                let item = self.this_item(ItemType::Text);
+                self.pos += trim;
+                self.ignore();
+                if !item.val.is_empty() {
+                    return self.emit_item(item);
+                }
+            }
+            return Some(State::LeftDelim);
+        }
+        self.pos = self.input.len();
+        if self.pos > self.start {
+            self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+            return self.emit(ItemType::Text);
+        }
+        self.emit(ItemType::Eof)
+    }
+
+    fn at_right_delim(&self) -> (bool, bool) {
+        let rest = self.rest(self.pos);
+        if has_right_trim_marker(rest)
+            && rest
+                .get(TRIM_MARKER_LEN..)
+                .is_some_and(|r| r.starts_with(self.right_delim))
+        {
+            return (true, true);
+        }
+        (rest.starts_with(self.right_delim), false)
+    }
+
+    fn lex_left_delim(&mut self) -> Option<State> {
+        self.pos += self.left_delim.len();
+        let trim = has_left_trim_marker(self.rest(self.pos));
+        let after = if trim { TRIM_MARKER_LEN } else { 0 };
+        if self.rest(self.pos + after).starts_with(LEFT_COMMENT) {
+            self.pos += after;
+            self.ignore();
+            return Some(State::Comment);
+        }
+        let item = self.this_item(ItemType::LeftDelim);
+        self.inside_action = true;
+        self.pos += after;
+        self.ignore();
+        self.paren_depth = 0;
+        self.emit_item(item)
+    }
+
+    fn lex_comment(&mut self) -> Option<State> {
+        self.pos += LEFT_COMMENT.len();
+        let Some(x) = self.rest(self.pos).find(RIGHT_COMMENT) else {
+            return self.errorf("unclosed comment".into());
+        };
+        self.pos += x + RIGHT_COMMENT.len();
+        let (delim, trim) = self.at_right_delim();
+        if !delim {
+            return self.errorf("comment ends before closing delimiter".into());
+        }
+        self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+        let item = self.this_item(ItemType::Comment);
+        if trim {
+            self.pos += TRIM_MARKER_LEN;
+        }
+        self.pos += self.right_delim.len();
+        if trim {
+            self.pos += left_trim_length(self.rest(self.pos));
+        }
+        self.ignore();
+        if self.emit_comment {
+            return self.emit_item(item);
+        }
+        Some(State::Text)
+    }
+
+    fn lex_right_delim(&mut self) -> Option<State> {
+        let (_, trim) = self.at_right_delim();
+        if trim {
+            self.pos += TRIM_MARKER_LEN;
+            self.ignore();
+        }
+        self.pos += self.right_delim.len();
+        let item = self.this_item(ItemType::RightDelim);
+        if trim {
+            self.pos += left_trim_length(self.rest(self.pos));
+            self.ignore();
+        }
+        self.inside_action = false;
+        self.emit_item(item)
+    }
+
+    fn lex_inside_action(&mut self) -> Option<State> {
+        let (delim, _) = self.at_right_delim();
+        if delim {
+            if self.paren_depth == 0 {
+                return Some(State::RightDelim);
+            }
+            return self.errorf("unclosed left paren".into());
+        }
+        let Some(r) = self.next() else {
+            return self.errorf("unclosed action".into());
+        };
+        match r {
+            _ if is_space(r) => {
+                // Put the space back in case it starts " -}}".
+                self.backup();
+                Some(State::Space)
+            }
+            '=' => self.emit(ItemType::Assign),
+            ':' => {
+                if self.next() != Some('=') {
+                    return self.errorf("expected :=".into());
+                }
+                self.emit(ItemType::Declare)
+            }
+            '|' => self.emit(ItemType::Pipe),
+            '"' => Some(State::Quote),
+            '`' => Some(State::RawQuote),
+            '$' => Some(State::Variable),
+            '\'' => Some(State::Char),
+            '.' => {
+                // ".field" unless a digit follows (then it starts a number).
+                if let Some(&b) = self.input.as_bytes().get(self.pos) {
+                    if !b.is_ascii_digit() {
+                        return Some(State::Field);
+                    }
+                }
+                self.backup();
+                Some(State::Number)
+            }
+            '+' | '-' | '0'..='9' => {
+                self.backup();
+                Some(State::Number)
+            }
+            _ if is_alphanumeric(r) => {
+                self.backup();
+                Some(State::Identifier)
+            }
+            '(' => {
+                self.paren_depth += 1;
+                self.emit(ItemType::LeftParen)
+            }
+            ')' => {
+                self.paren_depth -= 1;
+                if self.paren_depth < 0 {
+                    return self.errorf("unexpected right paren".into());
+                }
+                self.emit(ItemType::RightParen)
+            }
+            ' '..='~' => self.emit(ItemType::Char),
+            _ => self.errorf(format!(
+                "unrecognized character in action: {}",
+                format_sharp_u(r)
+            )),
+        }
+    }
+
+    fn lex_space(&mut self) -> Option<State> {
+        let mut num_spaces = 0;
+        while let Some(r) = self.peek() {
+            if !is_space(r) {
+                break;
+            }
+            self.next();
+            num_spaces += 1;
+        }
+        // A trim-marked right delimiter starts with a space: leave that space to it.
+        let before = self.pos.saturating_sub(1);
+        if has_right_trim_marker(self.rest(before))
+            && self
+                .rest(before + TRIM_MARKER_LEN)
+                .starts_with(self.right_delim)
+        {
+            self.backup();
+            if num_spaces == 1 {
+                return Some(State::RightDelim);
+            }
+        }
+        self.emit(ItemType::Space)
+    }
+
+    fn lex_identifier(&mut self) -> Option<State> {
+        loop {
+            let r = self.next();
+            if matches!(r, Some(c) if is_alphanumeric(c)) {
+                continue;
+            }
+            self.backup();
+            let word = self.input.get(self.start..self.pos).unwrap_or("");
+            if !self.at_terminator() {
+                return self.bad_character(r);
+            }
+            let typ = match keyword(word) {
+                Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+                Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+                Some(k) => k,
+                None if word == "true" || word == "false" => ItemType::Bool,
+                None => ItemType::Identifier,
+            };
+            return self.emit(typ);
+        }
+    }
+
+    fn bad_character(&mut self, r: Option<char>) -> Option<State> {
+        let shown = match r {
+            Some(c) => format_sharp_u(c),
+            None => "U+FFFFFFFFFFFFFFFF".to_string(),
+        };
+        self.errorf(format!("bad character {shown}"))
+    }
+
+    fn lex_variable(&mut self) -> Option<State> {
+        if self.at_terminator() {
+            return self.emit(ItemType::Variable);
+        }
+        self.lex_field_or_variable(ItemType::Variable)
+    }
+
+    fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<State> {
+        if self.at_terminator() {
+            return self.emit(if typ == ItemType::Variable {
+                ItemType::Variable
+            } else {
+                ItemType::Dot
+            });
+        }
+        let r = loop {
+            let r = self.next();
+            if !matches!(r, Some(c) if is_alphanumeric(c)) {
+                self.backup();
+                break r;
+            }
+        };
+        if !self.at_terminator() {
+            return self.bad_character(r);
+        }
+        self.emit(typ)
+    }
+
+    /// Whether the next rune may follow an identifier (`.X.Y` splits into two items).
+    fn at_terminator(&mut self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(r) if is_space(r) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            Some(_) => self.rest(self.pos).starts_with(self.right_delim),
+        }
+    }
+
+    fn lex_char(&mut self) -> Option<State> {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if matches!(self.next(), Some(r) if r != '\n') {
+                        continue;
+                    }
+                    return self.errorf("unterminated character constant".into());
+                }
+                None | Some('\n') => {
+                    return self.errorf("unterminated character constant".into());
+                }
+                Some('\'') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemType::CharConstant)
+    }
+
+    fn lex_number(&mut self) -> Option<State> {
+        if !self.scan_number() {
+            return self.bad_number();
+        }
+        if let Some('+' | '-') = self.peek() {
+            // Complex: 1+2i. No spaces, must end in 'i'.
+            let ends_in_i = |l: &Self| l.pos > 0 && l.input.as_bytes().get(l.pos - 1) == Some(&b'i');
+            if !self.scan_number() || !ends_in_i(self) {
+                return self.bad_number();
+            }
+            return self.emit(ItemType::Complex);
+        }
+        self.emit(ItemType::Number)
+    }
+
+    fn bad_number(&mut self) -> Option<State> {
+        let text = self.input.get(self.start..self.pos).unwrap_or("");
+        let msg = format!("bad number syntax: {}", crate::fmt::quote(text));
+        self.errorf(msg)
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = Digits::Dec;
+        if self.accept("0") {
+            // A leading 0 does not mean octal in floats.
+            if self.accept("xX") {
+                digits = Digits::Hex;
+            } else if self.accept("oO") {
+                digits = Digits::Oct;
+            } else if self.accept("bB") {
+                digits = Digits::Bin;
+            }
+        }
+        self.accept_digits(digits);
+        if self.accept(".") {
+            self.accept_digits(digits);
+        }
+        if digits == Digits::Dec && self.accept("eE") {
+            self.accept("+-");
+            self.accept_digits(Digits::Dec);
+        }
+        if digits == Digits::Hex && self.accept("pP") {
+            self.accept("+-");
+            self.accept_digits(Digits::Dec);
+        }
+        self.accept("i");
+        if matches!(self.peek(), Some(c) if is_alphanumeric(c)) {
+            self.next();
+            return false;
+        }
+        true
+    }
+
+    fn lex_quote(&mut self) -> Option<State> {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if matches!(self.next(), Some(r) if r != '\n') {
+                        continue;
+                    }
+                    return self.errorf("unterminated quoted string".into());
+                }
+                None | Some('\n') => return self.errorf("unterminated quoted string".into()),
+                Some('"') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemType::String)
+    }
+
+    fn lex_raw_quote(&mut self) -> Option<State> {
+        loop {
+            match self.next() {
+                None => return self.errorf("unterminated raw quoted string".into()),
+                Some('`') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemType::RawString)
+    }
+}
+
+fn keyword(word: &str) -> Option<ItemType> {
+    Some(match word {
+        "block" => ItemType::Block,
+        "break" => ItemType::Break,
+        "continue" => ItemType::Continue,
+        "define" => ItemType::Define,
+        "else" => ItemType::Else,
+        "end" => ItemType::End,
+        "if" => ItemType::If,
+        "range" => ItemType::Range,
+        "nil" => ItemType::Nil,
+        "template" => ItemType::Template,
+        "with" => ItemType::With,
+        _ => return None,
+    })
+}
+
+fn count_newlines(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
+}
+
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Go's template `isSpace`: space, tab, CR, LF.
+pub(crate) fn is_space(r: char) -> bool {
+    matches!(r, ' ' | '\t' | '\r' | '\n')
+}
+
+/// Go's `isAlphaNumeric`: `_`, a letter or a decimal digit. Non-ASCII letters and digits
+/// use Rust's Unicode properties (close to, but not exactly, Go's L and Nd categories).
+pub(crate) fn is_alphanumeric(r: char) -> bool {
+    if r.is_ascii() {
+        return r == '_' || r.is_ascii_alphanumeric();
+    }
+    r.is_alphabetic() || r.is_numeric()
+}
+
+fn has_left_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
+}
+
+fn has_right_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && is_space_byte(b[0]) && b[1] == b'-'
+}
+
+fn right_trim_length(s: &str) -> usize {
+    s.len() - s.trim_end_matches(is_space).len()
+}
+
+fn left_trim_length(s: &str) -> usize {
+    s.len() - s.trim_start_matches(is_space).len()
+}
+
+/// Go's `%#U`: `U+0041 'A'` (the character only when printable).
+pub(crate) fn format_sharp_u(r: char) -> String {
+    let mut s = format!("U+{:04X}", r as u32);
+    if is_print(r) {
+        let _ = write!(s, " '{r}'");
+    }
+    s
+}
+
+/// An approximation of Go's `strconv.IsPrint` without Unicode category tables: letters,
+/// marks, numbers, punctuation, symbols and U+0020, i.e. not controls, not other spaces,
+/// not format characters, private-use or noncharacters.
+pub(crate) fn is_print(r: char) -> bool {
+    if r.is_ascii() {
+        return (' '..='~').contains(&r);
+    }
+    if r.is_control() || r.is_whitespace() {
+        return false;
+    }
+    let c = r as u32;
+    let format_or_private = matches!(c,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
+        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
+    let nonchar = (0xFDD0..=0xFDEF).contains(&c) || (c & 0xFFFE) == 0xFFFE;
+    !(format_or_private || nonchar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(input: &str) -> Vec<(ItemType, String, usize)> {
+        let mut l = Lexer::new(input, "", "");
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            let it = l.next_item();
+            let val = if it.typ == ItemType::Error {
+                l.error_message(&it).to_string()
+            } else {
+                it.val.to_string()
+            };
+            out.push((it.typ, val, it.line));
+            if matches!(it.typ, ItemType::Eof | ItemType::Error) {
+                break;
+            }
+        }
+        out
+    }
+
+    fn types(input: &str) -> Vec<ItemType> {
+        items(input).into_iter().map(|i| i.0).collect()
+    }
+
+    fn last_error(input: &str) -> (String, usize) {
+        let it = items(input);
+        let last = it.last().cloned().unwrap_or((ItemType::Eof, String::new(), 0));
+        assert_eq!(last.0, ItemType::Error, "{input:?} -> {it:?}");
+        (last.1, last.2)
+    }
+
+    use ItemType as T;
+
+    #[test]
+    fn text_and_simple_action() {
+        assert_eq!(
+            items("hi {{.x}} there"),
+            vec![
+                (T::Text, "hi ".into(), 1),
+                (T::LeftDelim, "{{".into(), 1),
+                (T::Field, ".x".into(), 1),
+                (T::RightDelim, "}}".into(), 1),
+                (T::Text, " there".into(), 1),
+                (T::Eof, "".into(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_and_operators() {
+        assert_eq!(
+            types("{{range $i, $v := .x | f (g) true nil . break continue}}"),
+            vec![
+                T::LeftDelim,
+                T::Range,
+                T::Space,
+                T::Variable,
+                T::Char,
+                T::Space,
+                T::Variable,
+                T::Space,
+                T::Declare,
+                T::Space,
+                T::Field,
+                T::Space,
+                T::Pipe,
+                T::Space,
+                T::Identifier,
+                T::Space,
+                T::LeftParen,
+                T::Identifier,
+                T::RightParen,
+                T::Space,
+                T::Bool,
+                T::Space,
+                T::Nil,
+                T::Space,
+                T::Dot,
+                T::Space,
+                T::Break,
+                T::Space,
+                T::Continue,
+                T::RightDelim,
+                T::Eof
+            ]
+        );
+        assert_eq!(
+            types("{{$x = 1}}"),
+            vec![
+                T::LeftDelim,
+                T::Variable,
+                T::Space,
+                T::Assign,
+                T::Space,
+                T::Number,
+                T::RightDelim,
+                T::Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn break_as_identifier_when_function_exists() {
+        let mut l = Lexer::new("{{break}}", "", "");
+        l.break_ok = false;
+        assert_eq!(l.next_item().typ, T::LeftDelim);
+        assert_eq!(l.next_item().typ, T::Identifier);
+    }
+
+    #[test]
+    fn fields_split_at_dots() {
+        let it = items("{{.a.b $x.y $}}");
+        let vals: Vec<_> = it.iter().map(|i| i.1.as_str()).collect();
+        assert_eq!(
+            vals,
+            vec!["{{", ".a", ".b", " ", "$x", ".y", " ", "$", "}}", ""]
+        );
+    }
+
+    #[test]
+    fn trim_markers() {
+        assert_eq!(
+            items("a \n {{- 3 -}} \n b"),
+            vec![
+                (T::Text, "a".into(), 1),
+                (T::LeftDelim, "{{".into(), 2),
+                (T::Number, "3".into(), 2),
+                (T::RightDelim, "}}".into(), 2),
+                (T::Text, "b".into(), 3),
+                (T::Eof, "".into(), 3),
+            ]
+        );
+        // No space: "-3" is a number.
+        assert_eq!(
+            items("{{-3}}")[1],
+            (T::Number, "-3".to_string(), 1)
+        );
+        // Newline counts as the space of a trim marker.
+        assert_eq!(types("x{{-\n.}}"), vec![T::Text, T::LeftDelim, T::Dot, T::RightDelim, T::Eof]);
+        assert_eq!(items("x {{-\n.}}")[0].1, "x");
+        // Several spaces before " -}}".
+        assert_eq!(
+            types("{{.x   -}}  y"),
+            vec![T::LeftDelim, T::Field, T::Space, T::RightDelim, T::Text, T::Eof]
+        );
+        assert_eq!(items("{{.x   -}}  y")[4].1, "y");
+    }
+
+    #[test]
+    fn comments() {
+        assert_eq!(
+            items("a {{- /* c\n */ -}}\n b{{/**/}}"),
+            vec![(T::Text, "a".into(), 1), (T::Text, "b".into(), 3), (T::Eof, "".into(), 3)]
+        );
+        assert_eq!(last_error("x{{/* c"), ("unclosed comment".into(), 1));
+        assert_eq!(
+            last_error("\n{{/* c */ x}}"),
+            ("comment ends before closing delimiter".into(), 2)
+        );
+    }
+
+    #[test]
+    fn newlines_inside_actions_and_lines() {
+        let it = items("{{ .a\n .b\n}}\n{{`x\ny` 'c'}}");
+        let lines: Vec<_> = it.iter().map(|i| (i.0, i.2)).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (T::LeftDelim, 1),
+                (T::Space, 1),
+                (T::Field, 1),
+                (T::Space, 1),
+                (T::Field, 2),
+                (T::Space, 2),
+                (T::RightDelim, 3),
+                (T::Text, 3),
+                (T::LeftDelim, 4),
+                (T::RawString, 4),
+                (T::Space, 5),
+                (T::CharConstant, 5),
+                (T::RightDelim, 5),
+                (T::Eof, 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        for n in [
+            "0x1F", "0o17", "0b101", "0755", "1_000", "1.5e-3", "0x1p-2", "1i", ".5", "-7", "+3",
+            "1e6", "0X1.8P3",
+        ] {
+            let src = format!("{{{{{n}}}}}");
+            assert_eq!(items(&src)[1], (T::Number, n.to_string(), 1), "{n}");
+        }
+        assert_eq!(items("{{1+2i}}")[1].0, T::Complex);
+        assert_eq!(last_error("{{1x}}"), ("bad number syntax: \"1x\"".into(), 1));
+        assert_eq!(last_error("{{1+2}}"), ("bad number syntax: \"1+2\"".into(), 1));
+        assert_eq!(last_error("{{ 3k}}"), ("bad number syntax: \"3k\"".into(), 1));
+    }
+
+    #[test]
+    fn strings_and_chars() {
+        assert_eq!(items(r#"{{"a\"b"}}"#)[1], (T::String, r#""a\"b""#.into(), 1));
+        assert_eq!(items("{{'\\''}}")[1], (T::CharConstant, "'\\''".into(), 1));
+        assert_eq!(last_error("{{\"abc}}"), ("unterminated quoted string".into(), 1));
+        assert_eq!(last_error("{{\"a\nb\"}}"), ("unterminated quoted string".into(), 1));
+        assert_eq!(last_error("\n{{`abc}}"), ("unterminated raw quoted string".into(), 2));
+        assert_eq!(last_error("{{'a}}"), ("unterminated character constant".into(), 1));
+    }
+
+    #[test]
+    fn action_errors() {
+        assert_eq!(last_error("{{.x"), ("unclosed action".into(), 1));
+        assert_eq!(last_error("{{(.x}}"), ("unclosed left paren".into(), 1));
+        assert_eq!(last_error("{{.x)}}"), ("unexpected right paren".into(), 1));
+        assert_eq!(last_error("{{$x :+ 1}}"), ("expected :=".into(), 1));
+        assert_eq!(last_error("{{.x-}}"), ("bad character U+002D '-'".into(), 1));
+        assert_eq!(last_error("{{ab#}}"), ("bad character U+0023 '#'".into(), 1));
+        assert_eq!(
+            last_error("{{\u{1}}}"),
+            ("unrecognized character in action: U+0001".into(), 1)
+        );
+        assert_eq!(
+            last_error("{{ € }}"),
+            ("unrecognized character in action: U+20AC '€'".into(), 1)
+        );
+        // After an error, the input is gone.
+        let mut l = Lexer::new("{{.x-}} tail", "", "");
+        while l.next_item().typ != T::Error {}
+        assert_eq!(l.next_item().typ, T::Error);
+    }
+
+    #[test]
+    fn chars_are_items() {
+        assert_eq!(items("{{ , }}")[2], (T::Char, ",".into(), 1));
+        assert_eq!(items("{{ } }}")[2], (T::Char, "}".into(), 1));
+    }
+
+    #[test]
+    fn custom_delimiters() {
+        let mut l = Lexer::new("a<<.x ->>  b<<- 1>>", "<<", ">>");
+        let mut got = Vec::new();
+        loop {
+            let it = l.next_item();
+            got.push((it.typ, it.val));
+            if it.typ == T::Eof || it.typ == T::Error {
+                break;
+            }
+        }
+        assert_eq!(
+            got,
+            vec![
+                (T::Text, "a"),
+                (T::LeftDelim, "<<"),
+                (T::Field, ".x"),
+                (T::RightDelim, ">>"),
+                (T::Text, "b"),
+                (T::LeftDelim, "<<"),
+                (T::Number, "1"),
+                (T::RightDelim, ">>"),
+                (T::Eof, "")
+            ]
+        );
+    }
+
+    #[test]
+    fn sharp_u() {
+        assert_eq!(format_sharp_u('-'), "U+002D '-'");
+        assert_eq!(format_sharp_u('\u{200B}'), "U+200B");
+        assert_eq!(format_sharp_u('é'), "U+00E9 'é'");
+        assert_eq!(format_sharp_u('\u{1F600}'), "U+1F600 '\u{1F600}'");
+    }
+}
