@@ -280,7 +280,11 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
-            if let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back()) {
+            if let Some(c) = self
+                .input
+                .get(..self.pos)
+                .and_then(|s| s.chars().next_back())
+            {
                 self.pos -= c.len_utf8();
                 if c == '\n' {
                     self.line -= 1;
@@ -633,7 +637,8 @@ impl<'a> Lexer<'a> {
         }
         if let Some('+' | '-') = self.peek() {
             // Complex: 1+2i. No spaces, must end in 'i'.
-            let ends_in_i = |l: &Self| l.pos > 0 && l.input.as_bytes().get(l.pos - 1) == Some(&b'i');
+            let ends_in_i =
+                |l: &Self| l.pos > 0 && l.input.as_bytes().get(l.pos - 1) == Some(&b'i');
             if !self.scan_number() || !ends_in_i(self) {
                 return self.bad_number();
             }
@@ -825,7 +830,10 @@ mod tests {
 
     fn last_error(input: &str) -> (String, usize) {
         let it = items(input);
-        let last = it.last().cloned().unwrap_or((ItemType::Eof, String::new(), 0));
+        let last = it
+            .last()
+            .cloned()
+            .unwrap_or((ItemType::Eof, String::new(), 0));
         assert_eq!(last.0, ItemType::Error, "{input:?} -> {it:?}");
         (last.1, last.2)
     }
@@ -932,17 +940,24 @@ mod tests {
             ]
         );
         // No space: "-3" is a number.
-        assert_eq!(
-            items("{{-3}}")[1],
-            (T::Number, "-3".to_string(), 1)
-        );
+        assert_eq!(items("{{-3}}")[1], (T::Number, "-3".to_string(), 1));
         // Newline counts as the space of a trim marker.
-        assert_eq!(types("x{{-\n.}}"), vec![T::Text, T::LeftDelim, T::Dot, T::RightDelim, T::Eof]);
+        assert_eq!(
+            types("x{{-\n.}}"),
+            vec![T::Text, T::LeftDelim, T::Dot, T::RightDelim, T::Eof]
+        );
         assert_eq!(items("x {{-\n.}}")[0].1, "x");
         // Several spaces before " -}}".
         assert_eq!(
             types("{{.x   -}}  y"),
-            vec![T::LeftDelim, T::Field, T::Space, T::RightDelim, T::Text, T::Eof]
+            vec![
+                T::LeftDelim,
+                T::Field,
+                T::Space,
+                T::RightDelim,
+                T::Text,
+                T::Eof
+            ]
         );
         assert_eq!(items("{{.x   -}}  y")[4].1, "y");
     }
@@ -951,7 +966,11 @@ mod tests {
     fn comments() {
         assert_eq!(
             items("a {{- /* c\n */ -}}\n b{{/**/}}"),
-            vec![(T::Text, "a".into(), 1), (T::Text, "b".into(), 3), (T::Eof, "".into(), 3)]
+            vec![
+                (T::Text, "a".into(), 1),
+                (T::Text, "b".into(), 3),
+                (T::Eof, "".into(), 3)
+            ]
         );
         assert_eq!(last_error("x{{/* c"), ("unclosed comment".into(), 1));
         assert_eq!(
@@ -995,19 +1014,43 @@ mod tests {
             assert_eq!(items(&src)[1], (T::Number, n.to_string(), 1), "{n}");
         }
         assert_eq!(items("{{1+2i}}")[1].0, T::Complex);
-        assert_eq!(last_error("{{1x}}"), ("bad number syntax: \"1x\"".into(), 1));
-        assert_eq!(last_error("{{1+2}}"), ("bad number syntax: \"1+2\"".into(), 1));
-        assert_eq!(last_error("{{ 3k}}"), ("bad number syntax: \"3k\"".into(), 1));
+        assert_eq!(
+            last_error("{{1x}}"),
+            ("bad number syntax: \"1x\"".into(), 1)
+        );
+        assert_eq!(
+            last_error("{{1+2}}"),
+            ("bad number syntax: \"1+2\"".into(), 1)
+        );
+        assert_eq!(
+            last_error("{{ 3k}}"),
+            ("bad number syntax: \"3k\"".into(), 1)
+        );
     }
 
     #[test]
     fn strings_and_chars() {
-        assert_eq!(items(r#"{{"a\"b"}}"#)[1], (T::String, r#""a\"b""#.into(), 1));
+        assert_eq!(
+            items(r#"{{"a\"b"}}"#)[1],
+            (T::String, r#""a\"b""#.into(), 1)
+        );
         assert_eq!(items("{{'\\''}}")[1], (T::CharConstant, "'\\''".into(), 1));
-        assert_eq!(last_error("{{\"abc}}"), ("unterminated quoted string".into(), 1));
-        assert_eq!(last_error("{{\"a\nb\"}}"), ("unterminated quoted string".into(), 1));
-        assert_eq!(last_error("\n{{`abc}}"), ("unterminated raw quoted string".into(), 2));
-        assert_eq!(last_error("{{'a}}"), ("unterminated character constant".into(), 1));
+        assert_eq!(
+            last_error("{{\"abc}}"),
+            ("unterminated quoted string".into(), 1)
+        );
+        assert_eq!(
+            last_error("{{\"a\nb\"}}"),
+            ("unterminated quoted string".into(), 1)
+        );
+        assert_eq!(
+            last_error("\n{{`abc}}"),
+            ("unterminated raw quoted string".into(), 2)
+        );
+        assert_eq!(
+            last_error("{{'a}}"),
+            ("unterminated character constant".into(), 1)
+        );
     }
 
     #[test]
@@ -1016,8 +1059,14 @@ mod tests {
         assert_eq!(last_error("{{(.x}}"), ("unclosed left paren".into(), 1));
         assert_eq!(last_error("{{.x)}}"), ("unexpected right paren".into(), 1));
         assert_eq!(last_error("{{$x :+ 1}}"), ("expected :=".into(), 1));
-        assert_eq!(last_error("{{.x-}}"), ("bad character U+002D '-'".into(), 1));
-        assert_eq!(last_error("{{ab#}}"), ("bad character U+0023 '#'".into(), 1));
+        assert_eq!(
+            last_error("{{.x-}}"),
+            ("bad character U+002D '-'".into(), 1)
+        );
+        assert_eq!(
+            last_error("{{ab#}}"),
+            ("bad character U+0023 '#'".into(), 1)
+        );
         assert_eq!(
             last_error("{{\u{1}}}"),
             ("unrecognized character in action: U+0001".into(), 1)

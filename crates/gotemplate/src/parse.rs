@@ -19,10 +19,11 @@ use crate::builtins::BUILTIN_NAMES;
 use crate::error::{Error, ParseError};
 use crate::lex::{Item, ItemType, Lexer};
 
-/// Maximum nesting of parenthesized pipelines and control structures. Go allows 10000
-/// parentheses (and unbounded control nesting); we bound both so that parsing, printing and
-/// executing a tree never exhaust the stack.
-pub const MAX_DEPTH: usize = 300;
+/// Maximum nesting of parenthesized pipelines, `if`/`range`/`with`/`block` bodies and
+/// `else if` chains, together. Go allows 10000 parentheses and unbounded control nesting;
+/// we bound both so that parsing, printing, dropping and executing a tree stay well within
+/// a 2 MiB thread stack even in debug builds (about 11 KiB per level there).
+pub const MAX_DEPTH: usize = 100;
 
 /// Parses `text` (named `name`) into its top-level tree and one tree per `define`/`block`,
 /// keyed by template name, exactly as Go's `parse.Parse`. `is_func` tells whether a function
@@ -560,9 +561,7 @@ impl<'a> Parser<'a> {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
                             continue;
                         }
-                        _ => {
-                            return Err(self.errorf("range can only initialize variables".into()))
-                        }
+                        _ => return Err(self.errorf("range can only initialize variables".into())),
                     }
                 }
                 return Err(self.errorf(format!("too many declarations in {context}")));
@@ -784,8 +783,8 @@ pub fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<NumberNode, Str
         ItemType::CharConstant => {
             let mut chars = text.chars();
             let quote = chars.next().unwrap_or('\'');
-            let (r, tail) = unquote_char(chars.as_str(), quote)
-                .ok_or_else(|| "invalid syntax".to_string())?;
+            let (r, tail) =
+                unquote_char(chars.as_str(), quote).ok_or_else(|| "invalid syntax".to_string())?;
             if tail != "'" {
                 return Err(format!("malformed character constant: {text}"));
             }
@@ -795,8 +794,7 @@ pub fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<NumberNode, Str
             return Ok(n);
         }
         ItemType::Complex => {
-            let (re, im) =
-                parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
+            let (re, im) = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
             n.is_complex = true;
             simplify_complex(&mut n, re, im);
             return Ok(n);
@@ -843,7 +841,8 @@ pub fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<NumberNode, Str
 /// `float64(int64(f)) == f` as Go evaluates it on amd64 (out-of-range conversions never
 /// round-trip).
 fn float_to_int(f: f64) -> Option<i64> {
-    if (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&f) {
+    let two63 = (1u64 << 63) as f64;
+    if (-two63..two63).contains(&f) {
         let i = f as i64;
         if i as f64 == f {
             return Some(i);
@@ -853,7 +852,8 @@ fn float_to_int(f: f64) -> Option<i64> {
 }
 
 fn float_to_uint(f: f64) -> Option<u64> {
-    if (0.0..1.844_674_407_370_955_2e19).contains(&f) || f == 0.0 {
+    let two64 = 2.0 * (1u64 << 63) as f64;
+    if (0.0..two64).contains(&f) || f == 0.0 {
         let u = f as u64;
         if u as f64 == f {
             return Some(u);
@@ -894,7 +894,14 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         hex = true;
         i += 2;
     }
-    let digit = |c: u8| c == b'_' || if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() };
+    let digit = |c: u8| {
+        c == b'_'
+            || if hex {
+                c.is_ascii_hexdigit()
+            } else {
+                c.is_ascii_digit()
+            }
+    };
     while digit(at(i)) {
         i += 1;
     }
@@ -1312,5 +1319,541 @@ fn unquote_char_value(s: &str, quote: char) -> Option<(Unquoted, &str)> {
             Some((Unquoted::Byte(v as u8), rest.get(2..)?))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_funcs(name: &str) -> bool {
+        matches!(
+            name,
+            "upper" | "typeOf" | "include" | "list" | "quote" | "default"
+        )
+    }
+
+    fn parse_ok(text: &str) -> HashMap<String, Tree> {
+        match parse("t", text, &host_funcs) {
+            Ok(t) => t,
+            Err(e) => panic!("{text:?}: {e}"),
+        }
+    }
+
+    fn parse_err(text: &str) -> ParseError {
+        match parse("suite/templates/case.tpl", text, &host_funcs) {
+            Err(Error::Parse(e)) => e,
+            Err(e) => panic!("{text:?}: not a parse error: {e}"),
+            Ok(_) => panic!("{text:?}: parsed"),
+        }
+    }
+
+    /// Helm's rendering: `parse error at (FILE:LINE): MSG` with MSG after the last ": ".
+    fn helm_form(e: &ParseError) -> String {
+        let full = e.to_string();
+        let msg = full.rsplit(": ").next().unwrap_or("").to_string();
+        format!("parse error at ({}:{}): {}", e.name, e.line, msg)
+    }
+
+    fn root(text: &str) -> ListNode {
+        parse_ok(text)
+            .remove("t")
+            .map(|t| t.root)
+            .unwrap_or_default()
+    }
+
+    fn only_action(text: &str) -> PipeNode {
+        match root(text).nodes.into_iter().next() {
+            Some(Node::Action(a)) => a.pipe,
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+
+    fn number(lit: &str) -> Result<NumberNode, String> {
+        let typ = if lit.starts_with('\'') {
+            ItemType::CharConstant
+        } else {
+            ItemType::Number
+        };
+        new_number(0, lit, typ)
+    }
+
+    #[test]
+    fn suite_parse_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("{{ nofunc 1 }}", "1): function \"nofunc\" not defined"),
+            (
+                "{{ \"a\" | \"b\" }}",
+                "1): non executable command in pipeline stage 2",
+            ),
+            ("{{ \"a\" | $x := upper }}", "1): undefined variable \"$x\""),
+            ("{{ (1 }}", "1): unclosed left paren"),
+            ("{{ if }}x{{ end }}", "1): missing value for if"),
+            ("{{ if true }}x", "1): unexpected EOF"),
+            (
+                "{{ if true }}a{{ else }}b{{ else }}c{{ end }}",
+                "1): expected end; found {{else}}",
+            ),
+            ("{{ else }}", "1): unexpected {{else}}"),
+            ("x{{ end }}", "1): unexpected {{end}}"),
+            ("{{ range }}{{ end }}", "1): missing value for range"),
+            ("{{ break }}", "1): {{break}} outside {{range}}"),
+            (
+                "{{ if true }}{{ continue }}{{ end }}",
+                "1): {{continue}} outside {{range}}",
+            ),
+            (
+                "{{ range .Values.list }}{{ break 1 }}{{ end }}",
+                "1): unexpected \"1\" in {{break}}",
+            ),
+            (
+                "{{ define \"x\" }}X{{ end }}{{ template .Values.s }}",
+                "1): unexpected \".Values\" in template clause",
+            ),
+            (
+                "{{ define }}x{{ end }}",
+                "1): unexpected \"}}\" in define clause",
+            ),
+            ("{{ define \"x\" }}abc", "1): unexpected EOF"),
+            (
+                "{{ define \"a\" }}{{ define \"b\" }}{{ end }}{{ end }}",
+                "1): unexpected <define> in command",
+            ),
+            (
+                "{{ if true }}{{ define \"a\" }}{{ end }}{{ end }}",
+                "1): unexpected <define> in command",
+            ),
+            (
+                "{{ define 1 }}x{{ end }}",
+                "1): unexpected \"1\" in define clause",
+            ),
+            (
+                "{{ define \"x\" }}1{{ end }}{{ define \"x\" }}2{{ end }}{{ template \"x\" }}",
+                "1): multiple definition of template \"x\"",
+            ),
+            (
+                "{{ block \"b\" . }}default{{ end }}{{ define \"b\" }}new{{ end }}",
+                "1): multiple definition of template \"b\"",
+            ),
+            (
+                "{{ block \"b\" }}x{{ end }}",
+                "1): missing value for block clause",
+            ),
+            ("{{ .Values.list.0 }}", "1): unexpected \".0\" in operand"),
+            ("a\nb\n{{ end }}", "3): unexpected {{end}}"),
+            ("{{ .Values.s ", "1): unclosed action"),
+            ("a\n{{ range .Values.list }}\nb", "3): unexpected EOF"),
+            ("{{ .Values.s @ }}", "1): unexpected \"@\" in operand"),
+            ("{{ .Values.a-b }}", "1): bad character U+002D '-'"),
+            ("{{ .Values..s }}", "1): unexpected <.> in operand"),
+            ("{{ 1 := 2 }}", "1): unexpected \":=\" in operand"),
+            ("{{ }}", "1): missing value for command"),
+            ("{{ () }}", "1): missing value for parenthesized pipeline"),
+            ("ok\nok\nok\n{{ end }}", "4): unexpected {{end}}"),
+            ("{{ 1.x }}", "1): \"1.x\""),
+            ("{{ printf ) }}", "1): unexpected right paren"),
+            (
+                "{{ printf \"%s\"\"a\" }}",
+                "1): unexpected \"\\\"a\\\"\" in operand",
+            ),
+            ("{{ true.x }}", "1): unexpected . after term \"true\""),
+            ("a {{-.Values.s}}", "1): \"-.V\""),
+            ("{{ /* c */ }}x", "1): unexpected \"/\" in command"),
+            (
+                "{{/* c */ 1 }}",
+                "1): comment ends before closing delimiter",
+            ),
+            (
+                "{{ 99999999999999999999 }} {{ typeOf 99999999999999999999 }}",
+                "1): \"99999999999999999999\"",
+            ),
+            ("{{ \"abc }}", "1): unterminated quoted string"),
+            ("{{ `abc }}", "1): unterminated raw quoted string"),
+            ("{{ 1x }}", "1): \"1x\""),
+            (
+                "{{ if $v := .Values.s }}{{ end }}{{ $v }}",
+                "1): undefined variable \"$v\"",
+            ),
+            ("{{ $nope }}", "1): undefined variable \"$nope\""),
+            (
+                "{{ range $i, $e := .Values.list }}{{ end }}{{ $i }}",
+                "1): undefined variable \"$i\"",
+            ),
+            ("{{ $x := }}", "1): missing value for command"),
+            (
+                "{{ define \"x\" }}{{ $outer }}{{ end }}{{ $outer := 1 }}{{ template \"x\" }}",
+                "1): undefined variable \"$outer\"",
+            ),
+            (
+                "{{ md5sum \"hello\" }}",
+                "1): function \"md5sum\" not defined",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse_err(text);
+            let got = helm_form(&e);
+            let want = format!("parse error at (suite/templates/case.tpl:{want}");
+            assert_eq!(got, want, "template {text:?}");
+        }
+    }
+
+    #[test]
+    fn full_go_messages() {
+        let cases: &[(&str, &str)] = &[
+            ("{{ 1x }}", "template: suite/templates/case.tpl:1: bad number syntax: \"1x\""),
+            ("{{ 99999999999999999999 }}", "template: suite/templates/case.tpl:1: integer overflow: \"99999999999999999999\""),
+            ("{{ 089 }}", "template: suite/templates/case.tpl:1: integer overflow: \"089\""),
+            ("{{ 1e400 }}", "template: suite/templates/case.tpl:1: illegal number syntax: \"1e400\""),
+            ("{{ - }}", "template: suite/templates/case.tpl:1: illegal number syntax: \"-\""),
+            ("{{ 'ab' }}", "template: suite/templates/case.tpl:1: malformed character constant: 'ab'"),
+            ("{{ '' }}", "template: suite/templates/case.tpl:1: invalid syntax"),
+            ("{{ \"\\q\" }}", "template: suite/templates/case.tpl:1: invalid syntax"),
+            ("{{ define \"x\" }}1{{ end }}{{ define \"x\" }}2{{ end }}", "template: suite/templates/case.tpl:1: template: multiple definition of template \"x\""),
+            ("{{ \"12345678901234\" \"x\" | 1 }}", "template: suite/templates/case.tpl:1: non executable command in pipeline stage 2"),
+            ("{{ range $i, $j, $k := . }}{{ end }}", "template: suite/templates/case.tpl:1: too many declarations in range"),
+            ("{{ with $i, $j := . }}{{ end }}", "template: suite/templates/case.tpl:1: too many declarations in with"),
+            ("{{ range $i, 3 }}{{ end }}", "template: suite/templates/case.tpl:1: range can only initialize variables"),
+            ("{{ \"abc\" | printf \"12345678901\" ( }}", "template: suite/templates/case.tpl:1: unclosed left paren"),
+            ("{{ printf \"12345678901234\" ) }}", "template: suite/templates/case.tpl:1: unexpected right paren"),
+            ("{{ if . }}{{ else }}{{ else if . }}{{ end }}", "template: suite/templates/case.tpl:1: expected end; found {{else}}"),
+            ("{{ range . }}{{ else if . }}{{ end }}", "template: suite/templates/case.tpl:1: unexpected <if> in input"),
+            ("{{ define \"a\" }}{{ else }}{{ end }}", "template: suite/templates/case.tpl:1: unexpected {{else}} in define clause"),
+            ("{{ block \"a\" . }}{{ else }}{{ end }}", "template: suite/templates/case.tpl:1: unexpected {{else}} in block clause"),
+            ("{{ template \"a\" | }}", "template: suite/templates/case.tpl:1: unexpected \"|\" in template clause"),
+            ("{{ .x | \"abcdefghijklmnop\" }}", "template: suite/templates/case.tpl:1: non executable command in pipeline stage 2"),
+            ("{{ .x \"abcdefghijklmnop\"\"x\" }}", "template: suite/templates/case.tpl:1: unexpected \"\\\"x\\\"\" in operand"),
+            ("{{ .x \"abcdefghijklmnop\"}", "template: suite/templates/case.tpl:1: unexpected \"}\" in operand"),
+            ("{{ .x `abcdefghijkl`.y }}", "template: suite/templates/case.tpl:1: unexpected . after term \"`abcdefghijkl`\""),
+            ("{{ (.x) 12345678901234 | .y \"abcdefghijklmnop\" 1.5 3i := }}", "template: suite/templates/case.tpl:1: unexpected \":=\" in operand"),
+            ("{{ if 1 }}{{ end }}{{ $x := 1 }}{{ range $y := . }}{{ $x }}{{ $y }}{{ break }}{{ end }}{{ $y }}", "template: suite/templates/case.tpl:1: undefined variable \"$y\""),
+            ("{{ nil.x }}", "template: suite/templates/case.tpl:1: unexpected . after term \"nil\""),
+            ("{{ ..x }}", "template: suite/templates/case.tpl:1: unexpected . after term \".\""),
+            ("{{ \"abcdefghijklm\".x }}", "template: suite/templates/case.tpl:1: unexpected . after term \"\\\"abcdefghijklm\\\"\""),
+            ("{{ template \"x\" 1 2 | 3 }}", "template: suite/templates/case.tpl:1: non executable command in pipeline stage 2"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_err(text).to_string(), *want, "template {text:?}");
+        }
+    }
+
+    #[test]
+    fn lexer_error_lines_and_action_context() {
+        // An unclosed action reports the action's start, avoiding "action in action".
+        let e = parse_err("a\n{{ if\n .x\n");
+        assert_eq!(
+            e.to_string(),
+            "template: suite/templates/case.tpl:4: unclosed action started at suite/templates/case.tpl:2"
+        );
+        assert_eq!(e.line, 4);
+        let e = parse_err("{{ .x\n \"abc }}");
+        assert_eq!(
+            e.to_string(),
+            "template: suite/templates/case.tpl:2: unterminated quoted string in action started at suite/templates/case.tpl:1"
+        );
+        let e = parse_err("{{ .x }}\n{{ .y \"abc }}");
+        assert_eq!(e.line, 2);
+        assert_eq!(e.message, "unterminated quoted string");
+        // Lines after trimmed text and raw strings with newlines.
+        let e = parse_err("a\n\n {{- `x\ny` }}\n{{ end }}");
+        assert_eq!((e.line, e.message.as_str()), (5, "unexpected {{end}}"));
+        let e = parse_err("{{/* a\nb */}}\n{{ $u }}");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "undefined variable \"$u\"")
+        );
+        let e = parse_err("{{/* a\nb ");
+        assert_eq!((e.line, e.message.as_str()), (1, "unclosed comment"));
+    }
+
+    #[test]
+    fn undefined_variable_line_is_lookahead_line() {
+        // Go reports t.token[0].line: here the lookahead "}}" on line 2.
+        let e = parse_err("{{ $x\n}}");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "undefined variable \"$x\"")
+        );
+    }
+
+    #[test]
+    fn multiple_definition_rules() {
+        // An empty definition does not replace a non-empty one, and vice versa is fine.
+        let t = parse_ok("{{define \"a\"}}x{{end}}{{define \"a\"}}  {{/* c */}} {{end}}");
+        assert_eq!(t["a"].root.to_string(), "x");
+        let t = parse_ok("{{define \"a\"}} {{end}}{{define \"a\"}}y{{end}}");
+        assert_eq!(t["a"].root.to_string(), "y");
+        // The top-level tree is keyed by name, even when empty.
+        let t = parse_ok("{{define \"a\"}}x{{end}}\n");
+        assert!(t["t"].is_empty());
+        assert_eq!(t["t"].parse_name.as_ref(), "t");
+        assert_eq!(t["a"].parse_name.as_ref(), "t");
+        assert_eq!(&*t["a"].text, "{{define \"a\"}}x{{end}}\n");
+        // A define named like the file: the top-level text conflicts when non-empty.
+        assert!(parse("t", "{{define \"t\"}}x{{end}}y", &host_funcs).is_err());
+        let t = parse_ok("{{define \"t\"}}x{{end}} ");
+        assert_eq!(t["t"].root.to_string(), "x");
+        // Unicode whitespace counts as empty, as Go's bytes.TrimSpace.
+        let t = parse_ok("{{define \"a\"}}x{{end}}{{define \"a\"}}\u{a0}\u{b}{{end}}");
+        assert_eq!(t["a"].root.to_string(), "x");
+    }
+
+    #[test]
+    fn block_defines_and_calls() {
+        let t = parse_ok("a{{block \"b\" .x}}B{{.}}{{end}}c");
+        assert_eq!(t["t"].root.to_string(), "a{{template \"b\" .x}}c");
+        assert_eq!(t["b"].root.to_string(), "B{{.}}");
+        // Block bodies are a new scope: outer variables are not visible.
+        let e = parse_err("{{$v := 1}}{{block \"b\" .}}{{$v}}{{end}}");
+        assert_eq!(e.message, "undefined variable \"$v\"");
+        // And not inside a range either.
+        let e = parse_err("{{range .}}{{block \"b\" .}}{{break}}{{end}}{{end}}");
+        assert_eq!(e.message, "{{break}} outside {{range}}");
+    }
+
+    #[test]
+    fn string_forms_of_nodes() {
+        let cases = [
+            "{{.Values.a.b}}",
+            "{{include \"a\" .}}",
+            "{{index (list \"a\" \"b\") 7}}",
+            "{{$x := 1}}{{$x.y}}",
+            "{{1}}",
+            "{{template \"nope\"}}",
+            "{{$i, $v := range .}}",
+            "{{(.a).b.c}}",
+            "{{(list 1).x}}",
+            "{{.x | printf \"%d\" | quote}}",
+            "{{'a'}}{{0x1F}}{{1_000}}{{`raw`}}{{nil}}{{true}}{{false}}",
+        ];
+        for c in cases {
+            let fixed = c.replace("{{$i, $v := range .}}", "{{range $i, $v := .}}{{end}}");
+            assert_eq!(root(&fixed).to_string(), fixed, "{c}");
+        }
+        assert_eq!(
+            root("{{if .a}}x{{else if .b}}y{{else}}z{{end}}").to_string(),
+            "{{if .a}}x{{else}}{{if .b}}y{{else}}z{{end}}{{end}}"
+        );
+        assert_eq!(
+            root("{{with $x := .a}}{{$x}}{{else with .b}}y{{end}}").to_string(),
+            "{{with $x := .a}}{{$x}}{{else}}{{with .b}}y{{end}}{{end}}"
+        );
+        assert_eq!(
+            root("{{range .}}{{break}}{{continue}}{{end}}").to_string(),
+            "{{range .}}{{break}}{{continue}}{{end}}"
+        );
+        assert_eq!(
+            root("{{ $x := 1 }}{{ $x = 2 }}").to_string(),
+            "{{$x := 1}}{{$x = 2}}"
+        );
+        assert_eq!(root("{{- /* c */ -}}").to_string(), "");
+    }
+
+    #[test]
+    fn positions_match_go() {
+        // A chained field is positioned at its second element (Go's chain position).
+        let p = only_action("{{ .Values.a.b }}");
+        assert_eq!(p.pos, 3);
+        match p.cmds[0].args.first() {
+            Some(Arg::Field(f)) => {
+                assert_eq!(f.pos, 10);
+                assert_eq!(f.ident, vec!["Values", "a", "b"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let p = only_action("{{$x := .}}{{ $x.a }}");
+        let _ = p;
+        let r = root("{{$x := .}}\n{{ $x.a }}");
+        match &r.nodes[2] {
+            Node::Action(a) => {
+                assert_eq!(a.line, 2);
+                assert_eq!(a.pos, 15);
+                match a.pipe.cmds[0].args.first() {
+                    Some(Arg::Variable(v)) => {
+                        assert_eq!(v.pos, 17);
+                        assert_eq!(v.ident, vec!["$x", "a"]);
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+        let r = root("x\n{{if .a}}{{end}}");
+        match &r.nodes[1] {
+            Node::If(b) => assert_eq!((b.pos, b.line), (7, 2)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn declarations() {
+        let p = only_action("{{ $x := 1 }}");
+        assert_eq!(p.decl.len(), 1);
+        assert!(!p.is_assign);
+        let p = only_action("{{ $ }}");
+        assert!(p.decl.is_empty());
+        // Assignment to an undeclared variable parses (fails at execution).
+        let p = only_action("{{ $y = 1 }}");
+        assert!(p.is_assign);
+        match root("{{range $i, $v := .}}{{$i}}{{$v}}{{end}}")
+            .nodes
+            .first()
+        {
+            Some(Node::Range(b)) => assert_eq!(b.pipe.decl.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        // Variables declared in an action persist to the end of the enclosing block.
+        root("{{if .}}{{$a := 1}}{{$a}}{{end}}");
+        let e = parse_err("{{if .}}{{$a := 1}}{{end}}{{$a}}");
+        assert_eq!(e.message, "undefined variable \"$a\"");
+        // Declarations inside parentheses.
+        root("{{($z := 1)}}{{$z}}");
+        // "$x foo": a variable argument, not a declaration.
+        let p = only_action("{{$x := 1}}{{ $x | printf \"%v\" }}");
+        let _ = p;
+        // Trailing pipe is accepted.
+        assert_eq!(only_action("{{ .s | }}").cmds.len(), 1);
+    }
+
+    #[test]
+    fn break_is_identifier_when_defined() {
+        let f = |n: &str| n == "break";
+        assert!(parse("t", "{{ break }}", &f).is_ok());
+        assert!(parse("t", "{{ continue }}", &f).is_err());
+    }
+
+    #[test]
+    fn custom_delimiters() {
+        let t = parse_with_delims("t", "[[ .x ]]{{ .y }}", "[[", "]]", &host_funcs);
+        let t = match t {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(t["t"].root.to_string(), "{{.x}}{{ .y }}");
+    }
+
+    #[test]
+    fn numbers_like_go() {
+        let n = |s| match number(s) {
+            Ok(n) => (n.int, n.uint, n.float, n.is_complex),
+            Err(e) => panic!("{s}: {e}"),
+        };
+        assert_eq!(n("42"), (Some(42), Some(42), Some(42.0), false));
+        assert_eq!(n("-7"), (Some(-7), None, Some(-7.0), false));
+        assert_eq!(n("+7"), (Some(7), None, Some(7.0), false));
+        assert_eq!(n("-0"), (Some(0), Some(0), Some(0.0), false));
+        assert_eq!(n("0x1F"), (Some(31), Some(31), Some(31.0), false));
+        assert_eq!(n("0o17"), (Some(15), Some(15), Some(15.0), false));
+        assert_eq!(n("0b101"), (Some(5), Some(5), Some(5.0), false));
+        assert_eq!(n("0755"), (Some(493), Some(493), Some(493.0), false));
+        assert_eq!(n("1_000"), (Some(1000), Some(1000), Some(1000.0), false));
+        assert_eq!(
+            n("1e6"),
+            (Some(1_000_000), Some(1_000_000), Some(1e6), false)
+        );
+        assert_eq!(n("3.0"), (Some(3), Some(3), Some(3.0), false));
+        assert_eq!(n("1.5"), (None, None, Some(1.5), false));
+        assert_eq!(n("-1.5e3"), (Some(-1500), None, Some(-1500.0), false));
+        assert_eq!(n(".5"), (None, None, Some(0.5), false));
+        assert_eq!(n("0x1p-2"), (None, None, Some(0.25), false));
+        assert_eq!(n("0x1.8p1"), (Some(3), Some(3), Some(3.0), false));
+        assert_eq!(
+            n("0X_1FFFP-16"),
+            (None, None, Some(0.124_984_741_210_937_5), false)
+        );
+        assert_eq!(
+            n("12345678901234567890"),
+            (
+                None,
+                Some(12_345_678_901_234_567_890),
+                Some(1.234_567_890_123_456_8e19),
+                false
+            )
+        );
+        assert_eq!(n("1e20"), (None, None, Some(1e20), false));
+        assert_eq!(n("'a'"), (Some(97), Some(97), Some(97.0), false));
+        assert_eq!(n("'\\n'"), (Some(10), Some(10), Some(10.0), false));
+        assert_eq!(n("'\\x41'"), (Some(65), Some(65), Some(65.0), false));
+        assert_eq!(n("'\\u00e9'"), (Some(233), Some(233), Some(233.0), false));
+        assert_eq!(n("'é'"), (Some(233), Some(233), Some(233.0), false));
+        assert_eq!(n("'\\''"), (Some(39), Some(39), Some(39.0), false));
+        assert_eq!(n("1i"), (None, None, None, true));
+        assert_eq!(n("0i"), (Some(0), Some(0), Some(0.0), true));
+        let c = new_number(0, "1.5+0i", ItemType::Complex).map(|n| (n.int, n.float, n.is_complex));
+        assert_eq!(c, Ok((None, Some(1.5), true)));
+        let c = new_number(0, "1+2i", ItemType::Complex).map(|n| (n.float, n.is_complex));
+        assert_eq!(c, Ok((None, true)));
+        for bad in [
+            "1__0", "_1", "0x", "1e", "0x1.8", ".", "+", "0b1.0", "1e400", "'\\\"'",
+        ] {
+            assert!(number(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            number("9223372036854775808").map(|n| (n.int, n.uint)),
+            Ok((None, Some(9_223_372_036_854_775_808)))
+        );
+        assert_eq!(
+            number("-9223372036854775808").map(|n| n.int),
+            Ok(Some(i64::MIN))
+        );
+        assert_eq!(number("9.223372036854775807e18").map(|n| n.int), Ok(None));
+    }
+
+    #[test]
+    fn unquote_like_go() {
+        assert_eq!(
+            unquote("\"a\\tb\\u00e9\\x41\\101\\\\\"").as_deref(),
+            Some("a\tbéAA\\")
+        );
+        assert_eq!(unquote("`a\r\nb`").as_deref(), Some("a\nb"));
+        assert_eq!(unquote("\"\\xc3\\xa9\"").as_deref(), Some("é"));
+        assert_eq!(unquote("\"\\xff\"").as_deref(), Some("\u{fffd}"));
+        assert_eq!(unquote("\"\\U0001F600\"").as_deref(), Some("\u{1F600}"));
+        for bad in [
+            "\"\\'\"",
+            "\"\\400\"",
+            "\"\\ud800\"",
+            "\"\\x4\"",
+            "\"a",
+            "x",
+        ] {
+            assert_eq!(unquote(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep_parens = format!(
+            "{{{{ {}1{} }}}}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(
+            parse_err(&deep_parens).message,
+            "max expression depth exceeded"
+        );
+        let ok_parens = format!(
+            "{{{{ {}1{} }}}}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse("t", &ok_parens, &host_funcs).is_ok());
+        let deep_ifs = format!(
+            "{}{}",
+            "{{if .}}".repeat(MAX_DEPTH + 1),
+            "{{end}}".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(parse_err(&deep_ifs).message, "max depth exceeded");
+        let chain = format!(
+            "{{{{if .}}}}{}{{{{end}}}}",
+            "{{else if .}}".repeat(MAX_DEPTH + 5)
+        );
+        assert_eq!(parse_err(&chain).message, "max depth exceeded");
+        let ok_ifs = format!(
+            "{}{}",
+            "{{if .}}".repeat(MAX_DEPTH),
+            "{{end}}".repeat(MAX_DEPTH)
+        );
+        let t = parse_ok(&ok_ifs);
+        assert_eq!(t["t"].root.to_string(), ok_ifs);
     }
 }
