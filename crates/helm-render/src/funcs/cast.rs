@@ -232,6 +232,32 @@ pub fn to_strings(v: &Value) -> Vec<String> {
     }
 }
 
+/// Argument `i` as the executor passed it (nil when absent, which the signatures rule out).
+pub fn arg(args: &[Value], i: usize) -> &Value {
+    const NIL: &Value = &Value::Nil;
+    args.get(i).unwrap_or(NIL)
+}
+
+/// A `string` parameter (already checked by the executor against the signature).
+pub fn arg_str(args: &[Value], i: usize) -> &str {
+    match args.get(i) {
+        Some(Value::String(s)) => s,
+        _ => "",
+    }
+}
+
+/// An `int` parameter (already checked by the executor against the signature).
+pub fn arg_int(args: &[Value], i: usize) -> i64 {
+    match args.get(i) {
+        Some(Value::Int(n)) | Some(Value::Int64(n)) => *n,
+        _ => 0,
+    }
+}
+
+/// The Go runtime's message for a nil interface whose type is asked for (Sprig calls
+/// `reflect.TypeOf(nil).Kind()` in most list functions).
+pub const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
+
 #[cfg(test)]
 mod tests {
     use super::*;
