@@ -257,6 +257,16 @@ impl<'a> Lexer<'a> {
     }
 
     fn next(&mut self) -> Option<char> {
+        // ASCII fast path; the input is a &str so `pos` is always on a char boundary.
+        if let Some(&b) = self.input.as_bytes().get(self.pos) {
+            if b.is_ascii() {
+                self.pos += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                return Some(char::from(b));
+            }
+        }
         match self.rest(self.pos).chars().next() {
             None => {
                 self.at_eof = true;
@@ -280,6 +290,15 @@ impl<'a> Lexer<'a> {
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
+            if let Some(&b) = self.input.as_bytes().get(self.pos - 1) {
+                if b.is_ascii() {
+                    self.pos -= 1;
+                    if b == b'\n' {
+                        self.line -= 1;
+                    }
+                    return;
+                }
+            }
             if let Some(c) = self
                 .input
                 .get(..self.pos)
@@ -356,7 +375,7 @@ impl<'a> Lexer<'a> {
     // --- states ---------------------------------------------------------------------------
 
     fn lex_text(&mut self) -> Option<State> {
-        if let Some(x) = self.rest(self.pos).find(self.left_delim) {
+        if let Some(x) = find_delim(self.rest(self.pos), self.left_delim) {
             if x > 0 {
                 self.pos += x;
                 let mut trim = 0;
@@ -730,6 +749,23 @@ fn keyword(word: &str) -> Option<ItemType> {
         "with" => ItemType::With,
         _ => return None,
     })
+}
+
+/// `s.find(delim)`, faster for the short texts between actions: scan for the delimiter's
+/// first byte, then compare the rest.
+fn find_delim(s: &str, delim: &str) -> Option<usize> {
+    let d = delim.as_bytes();
+    let (&first, tail) = d.split_first()?;
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(off) = b.get(from..)?.iter().position(|&c| c == first) {
+        let at = from + off;
+        if b.get(at + 1..at + d.len()) == Some(tail) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn count_newlines(s: &str) -> usize {

@@ -653,37 +653,35 @@ impl<'a> Parser<'a> {
         if self.peek().typ != ItemType::Field {
             return Ok(Some(node));
         }
-        // Go positions the merged node at the first chained field.
-        let pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().typ == ItemType::Field {
-            let f = self.next();
-            fields.push(f.val.get(1..).unwrap_or("").to_string());
+        // Go positions the merged node at the first chained field, and merges fields chained
+        // on `.x` or `$x` into that node; other terms keep a chain node.
+        enum Base {
+            Field,
+            Variable,
+            Chain(Box<Arg>),
         }
-        Ok(Some(match node {
-            Arg::Field(mut f) => {
-                f.ident.extend(fields);
-                Arg::Field(FieldNode {
-                    pos,
-                    ident: f.ident,
-                })
-            }
-            Arg::Variable(mut v) => {
-                v.ident.extend(fields);
-                Arg::Variable(VariableNode {
-                    pos,
-                    ident: v.ident,
-                })
-            }
+        let pos = self.peek().pos;
+        let (base, mut fields) = match node {
+            Arg::Field(f) => (Base::Field, f.ident),
+            Arg::Variable(v) => (Base::Variable, v.ident),
             Arg::Bool(_) | Arg::String(_) | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
                     crate::fmt::quote(&node.to_string())
                 )));
             }
-            other => Arg::Chain(ChainNode {
+            other => (Base::Chain(Box::new(other)), Vec::with_capacity(2)),
+        };
+        while self.peek().typ == ItemType::Field {
+            let f = self.next();
+            fields.push(f.val.get(1..).unwrap_or("").to_string());
+        }
+        Ok(Some(match base {
+            Base::Field => Arg::Field(FieldNode { pos, ident: fields }),
+            Base::Variable => Arg::Variable(VariableNode { pos, ident: fields }),
+            Base::Chain(node) => Arg::Chain(ChainNode {
                 pos,
-                node: Box::new(other),
+                node,
                 field: fields,
             }),
         }))
@@ -717,16 +715,16 @@ impl<'a> Parser<'a> {
                 }
                 Arg::Variable(new_variable(token.pos, token.val))
             }
-            ItemType::Field => Arg::Field(FieldNode {
-                pos: token.pos,
-                ident: token
-                    .val
-                    .get(1..)
-                    .unwrap_or("")
-                    .split('.')
-                    .map(str::to_string)
-                    .collect(),
-            }),
+            ItemType::Field => {
+                // The lexer splits fields at dots, so this is a single name; leave room for
+                // the chain that usually follows.
+                let mut ident = Vec::with_capacity(4);
+                ident.push(token.val.get(1..).unwrap_or("").to_string());
+                Arg::Field(FieldNode {
+                    pos: token.pos,
+                    ident,
+                })
+            }
             ItemType::Bool => Arg::Bool(BoolNode {
                 pos: token.pos,
                 value: token.val == "true",
@@ -761,10 +759,9 @@ impl<'a> Parser<'a> {
 }
 
 fn new_variable(pos: Pos, ident: &str) -> VariableNode {
-    VariableNode {
-        pos,
-        ident: ident.split('.').map(str::to_string).collect(),
-    }
+    let mut v = Vec::with_capacity(2);
+    v.extend(ident.split('.').map(str::to_string));
+    VariableNode { pos, ident: v }
 }
 
 // --- numbers (Go's newNumber) ---------------------------------------------------------------
