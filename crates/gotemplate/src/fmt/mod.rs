@@ -1039,33 +1039,47 @@ impl Printer {
             .unwrap_or(0)
             .saturating_sub(body.len());
 
-        let mut s = String::with_capacity(body.len() + zeros + 4);
-        if negative {
-            s.push('-');
+        let sign = if negative {
+            "-"
         } else if self.f.plus {
-            s.push('+');
+            "+"
         } else if self.f.space {
-            s.push(' ');
-        }
+            " "
+        } else {
+            ""
+        };
         // Prefixes are outermost first: "0o" for %O, then the # flag's.
-        if verb == 'O' {
-            s.push_str("0o");
-        }
-        if self.f.sharp {
-            match base {
-                Base::Bin => s.push_str("0b"),
-                // Octal gets a leading 0 only when the digits do not start with one.
-                Base::Oct if zeros == 0 && body.first() != Some(&b'0') => s.push('0'),
-                Base::Hex => s.push_str(if upper { "0X" } else { "0x" }),
-                _ => {}
-            }
-        }
-        s.extend(std::iter::repeat_n('0', zeros));
-        s.extend(body.iter().map(|&d| char::from(d)));
-
+        let o_prefix = if verb == 'O' { "0o" } else { "" };
+        let sharp_prefix = match base {
+            _ if !self.f.sharp => "",
+            Base::Bin => "0b",
+            // Octal gets a leading 0 only when the digits do not start with one.
+            Base::Oct if zeros == 0 && body.first() != Some(&b'0') => "0",
+            Base::Hex if upper => "0X",
+            Base::Hex => "0x",
+            _ => "",
+        };
+        // Everything is ASCII: the length is the rune count. Zero padding was done through
+        // the precision, so the width pads with spaces.
+        let len = sign.len() + o_prefix.len() + sharp_prefix.len() + zeros + body.len();
+        let pad = if self.f.wid_present {
+            self.f.wid - i64::try_from(len).unwrap_or(i64::MAX)
+        } else {
+            0
+        };
         let zero = self.f.zero;
         self.f.zero = false;
-        self.pad_str(&s);
+        if !self.f.minus {
+            self.write_padding(pad);
+        }
+        self.buf.push_str(sign);
+        self.buf.push_str(o_prefix);
+        self.buf.push_str(sharp_prefix);
+        self.buf.extend(std::iter::repeat_n('0', zeros));
+        self.buf.extend(body.iter().map(|&d| char::from(d)));
+        if self.f.minus {
+            self.write_padding(pad);
+        }
         self.f.zero = zero;
     }
 
@@ -1076,6 +1090,11 @@ impl Printer {
         } else {
             prec
         };
+        if !self.f.wid_present && !self.f.plus && !self.f.space && !self.f.sharp {
+            // No flag changes strconv's text (`%v` of a value): write it in place.
+            strconv::append_float(&mut self.buf, v, verb, prec);
+            return;
+        }
         let num = format_float(v, verb, prec);
         let (mut sign, body) = match num.as_bytes().first() {
             Some(b'-') => ('-', num.get(1..).unwrap_or_default()),

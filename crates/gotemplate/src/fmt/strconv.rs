@@ -223,81 +223,164 @@ pub(super) fn append_float(out: &mut String, f: f64, fmt: char, prec: i32) {
     }
 }
 
-/// A decimal digit string `0.d1d2...dn × 10^dp`, without trailing zeros; zero has no digits.
-struct Decimal {
-    d: Vec<u8>,
+/// A decimal digit string `0.d1d2...dn × 10^dp` without leading or trailing zeros (zero has
+/// no digits), borrowed from Rust's formatted text: the digits are `head` then `tail`.
+struct Decimal<'a> {
+    head: &'a [u8],
+    tail: &'a [u8],
     dp: i32,
 }
 
-impl Decimal {
+fn trim_zeros(mut s: &[u8], leading: bool) -> (&[u8], usize) {
+    let mut n = 0;
+    while let Some((&b'0', rest)) = if leading {
+        s.split_first()
+    } else {
+        s.split_last()
+    } {
+        s = rest;
+        n += 1;
+    }
+    (s, n)
+}
+
+fn to_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl<'a> Decimal<'a> {
     fn nd(&self) -> i32 {
-        i32::try_from(self.d.len()).unwrap_or(i32::MAX)
+        to_i32(self.head.len() + self.tail.len())
     }
 
     fn digit(&self, i: i32) -> u8 {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| self.d.get(i).copied())
-            .unwrap_or(b'0')
+        let Ok(i) = usize::try_from(i) else {
+            return b'0';
+        };
+        match i.checked_sub(self.head.len()) {
+            None => self.head.get(i),
+            Some(j) => self.tail.get(j),
+        }
+        .copied()
+        .unwrap_or(b'0')
     }
 
-    /// Parses Rust's `{:e}` output of a non-negative float (`1.2345e-7`, `0e0`).
-    fn from_exp_form(s: &str) -> Decimal {
+    /// Builds the digits from an integer part and a fraction part.
+    fn from_parts(int: &'a [u8], frac: &'a [u8], dp: i32) -> Decimal<'a> {
+        let (mut head, mut dp) = (int, dp);
+        let (mut tail, _) = trim_zeros(frac, false);
+        if trim_zeros(head, true).0.is_empty() {
+            // No significant integer digit: the digits start in the fraction.
+            let (t, lead) = trim_zeros(tail, true);
+            head = &[];
+            tail = t;
+            dp -= to_i32(lead) + to_i32(int.len());
+        }
+        if tail.is_empty() {
+            head = trim_zeros(head, false).0;
+        }
+        if head.is_empty() && tail.is_empty() {
+            dp = 0;
+        }
+        Decimal { head, tail, dp }
+    }
+
+    /// Parses Rust's `{:e}` text of a non-negative float (`1.2345e-7`, `0e0`).
+    fn from_exp_form(s: &'a str) -> Decimal<'a> {
         let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
         let exp: i32 = exp.parse().unwrap_or(0);
-        let mut d: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-        let lead = d.iter().take_while(|&&c| c == b'0').count();
-        d.drain(..lead);
-        Decimal::finish(d, exp + 1 - i32::try_from(lead).unwrap_or(0))
+        let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+        Decimal::from_parts(int.as_bytes(), frac.as_bytes(), exp + to_i32(int.len()))
     }
 
-    /// Parses Rust's `{:.N}` output of a non-negative float (`123.4500`, `0.0012`).
-    fn from_fixed_form(s: &str) -> Decimal {
-        let int_len = s.find('.').unwrap_or(s.len());
-        let mut d: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).collect();
-        let lead = d.iter().take_while(|&&c| c == b'0').count();
-        d.drain(..lead);
-        let dp = i32::try_from(int_len).unwrap_or(i32::MAX) - i32::try_from(lead).unwrap_or(0);
-        Decimal::finish(d, dp)
+    /// Parses Rust's `{:.N}` text of a non-negative float (`123.4500`, `0.0012`).
+    fn from_fixed_form(s: &'a str) -> Decimal<'a> {
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        Decimal::from_parts(int.as_bytes(), frac.as_bytes(), to_i32(int.len()))
     }
+}
 
-    fn finish(mut d: Vec<u8>, dp: i32) -> Decimal {
-        while d.last() == Some(&b'0') {
-            d.pop();
+/// A fixed-size text buffer, so the common short float renderings need no allocation.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Runs `f` on the formatted text, on the stack when it is short.
+fn with_text<R>(args: std::fmt::Arguments<'_>, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    let mut stack = StackText {
+        buf: [0; 40],
+        len: 0,
+    };
+    if stack.write_fmt(args).is_ok() {
+        if let Some(s) = stack
+            .buf
+            .get(..stack.len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+        {
+            return f(s);
         }
-        let dp = if d.is_empty() { 0 } else { dp };
-        Decimal { d, dp }
     }
+    f(&std::fmt::format(args))
 }
 
 fn fmt_decimal(out: &mut String, f: f64, fmt: char, prec: i32) {
     let neg = f.is_sign_negative();
     let abs = f.abs();
-    let shortest = prec < 0;
-    let (digs, prec) = if shortest {
-        let d = Decimal::from_exp_form(&format!("{abs:e}"));
-        let p = match fmt {
-            'e' | 'E' => (d.nd() - 1).max(0),
-            'f' => (d.nd() - d.dp).max(0),
-            _ => d.nd(),
-        };
-        (d, p)
-    } else {
-        let p = usize::try_from(prec).unwrap_or(0);
-        match fmt {
-            'e' | 'E' => (Decimal::from_exp_form(&format!("{abs:.p$e}")), prec),
-            'f' => (Decimal::from_fixed_form(&format!("{abs:.p$}")), prec),
-            _ => {
-                let p = p.max(1);
-                let sig = p - 1;
-                let d = Decimal::from_exp_form(&format!("{abs:.sig$e}"));
-                (d, i32::try_from(p).unwrap_or(i32::MAX))
-            }
-        }
-    };
+    if prec < 0 {
+        return with_text(format_args!("{abs:e}"), |s| {
+            let d = Decimal::from_exp_form(s);
+            let p = match fmt {
+                'e' | 'E' => (d.nd() - 1).max(0),
+                'f' => (d.nd() - d.dp).max(0),
+                _ => d.nd(),
+            };
+            format_digits(out, true, neg, &d, p, fmt);
+        });
+    }
+    let p = usize::try_from(prec).unwrap_or(0);
     match fmt {
-        'e' | 'E' => fmt_e(out, neg, &digs, prec, fmt),
-        'f' => fmt_f(out, neg, &digs, prec),
+        'e' | 'E' => with_text(format_args!("{abs:.p$e}"), |s| {
+            format_digits(out, false, neg, &Decimal::from_exp_form(s), prec, fmt)
+        }),
+        'f' => with_text(format_args!("{abs:.p$}"), |s| {
+            format_digits(out, false, neg, &Decimal::from_fixed_form(s), prec, fmt)
+        }),
+        _ => {
+            // %g with precision p rounds to p significant digits (at least one).
+            let p = p.max(1);
+            let sig = p - 1;
+            with_text(format_args!("{abs:.sig$e}"), |s| {
+                let d = Decimal::from_exp_form(s);
+                format_digits(out, false, neg, &d, to_i32(p), fmt)
+            })
+        }
+    }
+}
+
+/// Lays out the digits in the requested format (Go's `formatDigits`).
+fn format_digits(
+    out: &mut String,
+    shortest: bool,
+    neg: bool,
+    digs: &Decimal<'_>,
+    prec: i32,
+    fmt: char,
+) {
+    match fmt {
+        'e' | 'E' => fmt_e(out, neg, digs, prec, fmt),
+        'f' => fmt_f(out, neg, digs, prec),
         _ => {
             // %g: exponent form when the exponent is < -4 or >= the precision; for the
             // shortest form the precision used for that decision is 6.
@@ -312,17 +395,17 @@ fn fmt_decimal(out: &mut String, f: f64, fmt: char, prec: i32) {
             if exp < -4 || exp >= eprec {
                 let p = prec.min(digs.nd());
                 let e = if fmt == 'G' { 'E' } else { 'e' };
-                fmt_e(out, neg, &digs, p - 1, e);
+                fmt_e(out, neg, digs, p - 1, e);
             } else {
                 let p = if prec > digs.dp { digs.nd() } else { prec };
-                fmt_f(out, neg, &digs, (p - digs.dp).max(0));
+                fmt_f(out, neg, digs, (p - digs.dp).max(0));
             }
         }
     }
 }
 
 /// `-d.ddddde±dd`
-fn fmt_e(out: &mut String, neg: bool, d: &Decimal, prec: i32, e: char) {
+fn fmt_e(out: &mut String, neg: bool, d: &Decimal<'_>, prec: i32, e: char) {
     if neg {
         out.push('-');
     }
@@ -334,7 +417,7 @@ fn fmt_e(out: &mut String, neg: bool, d: &Decimal, prec: i32, e: char) {
         }
     }
     out.push(e);
-    let mut exp = if d.d.is_empty() { 0 } else { d.dp - 1 };
+    let mut exp = if d.nd() == 0 { 0 } else { d.dp - 1 };
     if exp < 0 {
         out.push('-');
         exp = -exp;
@@ -348,7 +431,7 @@ fn fmt_e(out: &mut String, neg: bool, d: &Decimal, prec: i32, e: char) {
 }
 
 /// `-ddddd.ddddd`
-fn fmt_f(out: &mut String, neg: bool, d: &Decimal, prec: i32) {
+fn fmt_f(out: &mut String, neg: bool, d: &Decimal<'_>, prec: i32) {
     if neg {
         out.push('-');
     }
