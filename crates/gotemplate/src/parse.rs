@@ -791,7 +791,8 @@ pub fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<NumberNode, Str
             return Ok(n);
         }
         ItemType::Complex => {
-            let (re, im) = parse_complex(text).ok_or_else(|| "expected integer".to_string())?;
+            let (re, im) = parse_complex(text)
+                .ok_or_else(|| "syntax error scanning complex number".to_string())?;
             n.is_complex = true;
             simplify_complex(&mut n, re, im);
             return Ok(n);
@@ -1524,6 +1525,10 @@ mod tests {
             ("{{ (.x) 12345678901234 | .y \"abcdefghijklmnop\" 1.5 3i := }}", "template: suite/templates/case.tpl:1: unexpected \":=\" in operand"),
             ("{{ if 1 }}{{ end }}{{ $x := 1 }}{{ range $y := . }}{{ $x }}{{ $y }}{{ break }}{{ end }}{{ $y }}", "template: suite/templates/case.tpl:1: undefined variable \"$y\""),
             ("{{ nil.x }}", "template: suite/templates/case.tpl:1: unexpected . after term \"nil\""),
+            (
+                "{{ 1i+2i }}",
+                "template: suite/templates/case.tpl:1: syntax error scanning complex number",
+            ),
             ("{{ ..x }}", "template: suite/templates/case.tpl:1: unexpected . after term \".\""),
             ("{{ \"abcdefghijklm\".x }}", "template: suite/templates/case.tpl:1: unexpected . after term \"\\\"abcdefghijklm\\\"\""),
             ("{{ template \"x\" 1 2 | 3 }}", "template: suite/templates/case.tpl:1: non executable command in pipeline stage 2"),
