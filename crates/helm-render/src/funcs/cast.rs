@@ -13,7 +13,7 @@ use gotemplate::Value;
 pub fn go_f64_to_i64(f: f64) -> i64 {
     // 2^63 as f64; every finite f64 in [-2^63, 2^63) fits.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || f >= LIMIT || f < -LIMIT {
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64
@@ -45,10 +45,12 @@ fn underscore_ok(s: &str) -> bool {
     let mut saw = b'^';
     let mut i = 0;
     let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
+    if let (Some(b'0'), Some(p)) = (b.first(), b.get(1)) {
+        if matches!(p.to_ascii_lowercase(), b'b' | b'o' | b'x') {
+            i = 2;
+            saw = b'0';
+            hex = p.eq_ignore_ascii_case(&b'x');
+        }
     }
     while let Some(&c) = b.get(i) {
         i += 1;
