@@ -19,6 +19,9 @@
 mod isprint;
 mod strconv;
 
+#[cfg(test)]
+mod golden;
+
 pub use self::strconv::{
     can_backquote, format_float, format_int, is_print, quote, quote_ascii, quote_bytes, quote_rune,
     quote_rune_ascii,
