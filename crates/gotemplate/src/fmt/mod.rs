@@ -13,8 +13,9 @@
 //! element of a list or map (`%5v` pads each element), a nil inside a list prints `<nil>`
 //! for any verb, `%!d(float64=1)` reprints the operand with the current flags, and so on.
 //!
-//! Nesting deeper than [`MAX_DEPTH`] (only reachable with a map that contains itself, which
-//! crashes Go) prints `%!v(DEPTH)` instead of recursing further.
+//! Two guards have no Go equivalent (Go overflows its stack instead): a map that contains
+//! itself prints `%!v(CYCLE)` where it recurs, and nesting deeper than [`MAX_DEPTH`] prints
+//! `%!v(DEPTH)`.
 
 mod isprint;
 mod strconv;
@@ -118,6 +119,8 @@ struct Printer {
     good_arg_num: bool,
     /// Printing the operand of a `%!verb(...)`: methods are not called.
     erroring: bool,
+    /// The maps being printed, outermost first, to stop at a map that contains itself.
+    active_maps: Vec<Map>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -260,6 +263,7 @@ impl Printer {
             reordered: false,
             good_arg_num: true,
             erroring: false,
+            active_maps: Vec::new(),
         }
     }
 
@@ -599,6 +603,11 @@ impl Printer {
 
     /// A map in Go's sorted key order; `type_name` is only needed for `%#v`.
     fn print_map(&mut self, m: &Map, type_name: &dyn Fn() -> String, verb: char, depth: usize) {
+        if self.active_maps.iter().any(|a| a.ptr_eq(m)) {
+            self.buf.push_str("%!v(CYCLE)");
+            return;
+        }
+        self.active_maps.push(m.clone());
         if self.f.sharp_v {
             self.buf.push_str(&type_name());
             self.buf.push('{');
@@ -619,6 +628,7 @@ impl Printer {
             self.print_value(val, verb, depth + 1);
         }
         self.buf.push(if self.f.sharp_v { '}' } else { ']' });
+        self.active_maps.pop();
     }
 
     /// `%p`: an address for reference types (approximate: Rust addresses, and a fixed one for
@@ -1626,6 +1636,56 @@ mod tests {
     }
 
     #[test]
+    fn typed_containers_as_helm_prints_them() {
+        // splitList gives a []string, split a map[string]string, .Values a common.Values.
+        let sl = Value::List(List::strings(["a", "b", "", "é"]));
+        check(
+            "%#v|%x|%05v|% x|%#x",
+            vec![sl.clone(); 5],
+            r#"[]string{"a", "b", "", "é"}|[61 62  c3a9]|[0000a 0000b 00000 0000é]|[61 62  c3 a9]|[0x61 0x62  0xc3a9]"#,
+        );
+        check(
+            "%-4s|%.1s",
+            vec![sl.clone(), sl],
+            "[a    b         é   ]|[a b  é]",
+        );
+        let sp = Value::Map(Map::from_entries(
+            MapKind::Typed(ElemType::String),
+            [("_0", s("a")), ("_1", s("b"))],
+        ));
+        check(
+            "%#v|%q|%x|%5v|%.1s",
+            vec![sp.clone(); 5],
+            r#"map[string]string{"_0":"a", "_1":"b"}|map["_0":"a" "_1":"b"]|map[5f30:61 5f31:62]|map[   _0:    a    _1:    b]|map[_:a _:b]"#,
+        );
+        let vm = map(vec![
+            (
+                "b",
+                list(vec![f(1.0), s("x"), Value::Nil, map(vec![("c", f(2.5))])]),
+            ),
+            ("", f(0.0)),
+            ("B", Value::Bool(true)),
+            ("10", f(1.0)),
+        ]);
+        let values = Value::Map(Map::from_entries(
+            MapKind::Named(Arc::from("common.Values")),
+            [("m", vm.clone())],
+        ));
+        check(
+            "%#v",
+            vec![values],
+            r#"common.Values{"m":map[string]interface {}{"":0, "10":1, "B":true, "b":[]interface {}{1, "x", interface {}(nil), map[string]interface {}{"c":2.5}}}}"#,
+        );
+        check(
+            "%5v",
+            vec![vm.clone()],
+            "map[     :    0    10:    1     B: true     b:[    1     x <nil> map[    c:  2.5]]]",
+        );
+        check("%#x", vec![vm.clone()], "map[:0x0.0000p+00 0x3130:0x1.0000p+00 0x42:%!x(bool=true) 0x62:[0x1.0000p+00 0x78 <nil> map[0x63:0x1.4000p+01]]]");
+        check("%-4s", vec![vm], "map[    :%!s(float64=0   ) 10  :%!s(float64=1   ) B   :%!s(bool=true) b   :[%!s(float64=1   ) x    <nil> map[c   :%!s(float64=2.5 )]]]");
+    }
+
+    #[test]
     fn strings() {
         check(
             "%s|%10s|%-10s|%.2s|%8.3s|",
@@ -1963,12 +2023,38 @@ mod tests {
     #[test]
     fn self_containing_map_does_not_overflow() {
         let m = Map::new();
-        m.insert("self", Value::Map(m.clone()));
+        m.insert("a", Value::Map(m.clone()));
+        m.insert("b", list(vec![Value::Map(m.clone()), i(1)]));
         let out = format_value(&Value::Map(m.clone()));
-        assert!(out.starts_with("map[self:map[self:"));
-        assert!(out.contains("%!v(DEPTH)"));
+        assert_eq!(out, "map[a:%!v(CYCLE) b:[%!v(CYCLE) 1]]");
+        // A map printed twice side by side is not a cycle.
+        let inner = map(vec![("k", i(1))]);
+        assert_eq!(
+            format_value(&list(vec![inner.clone(), inner])),
+            "[map[k:1] map[k:1]]"
+        );
         // Break the cycle so the test does not leak.
-        m.remove("self");
+        m.remove("a");
+        m.remove("b");
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_max_depth() {
+        let mut v = i(1);
+        for _ in 0..MAX_DEPTH + 5 {
+            v = list(vec![v]);
+        }
+        let out = format_value(&v);
+        assert!(out.contains("%!v(DEPTH)"));
+        assert!(!out.contains('1'));
+        let mut shallow = i(1);
+        for _ in 0..50 {
+            shallow = list(vec![shallow]);
+        }
+        assert_eq!(
+            format_value(&shallow),
+            format!("{}1{}", "[".repeat(50), "]".repeat(50))
+        );
     }
 
     mod props {
