@@ -43,7 +43,13 @@ fn template_suite_does_not_regress() {
     let passing: BTreeSet<String> = results
         .iter()
         .filter(|r| matches!(r["kind"].as_str(), Some("pass" | "error-matched")))
-        .map(|r| format!("{}/{}", r["topic"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or("")))
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["topic"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     let baseline: BTreeSet<String> = std::fs::read_to_string(baseline_path())
         .unwrap_or_default()
@@ -62,12 +68,17 @@ fn template_suite_does_not_regress() {
         new.len()
     );
     if std::env::var_os("UPDATE_SUITE_BASELINE").is_some() {
-        let mut body = String::from("# Template-suite cases that must keep passing (see tests/template_suite.rs).\n");
+        let mut body = String::from(
+            "# Template-suite cases that must keep passing (see tests/template_suite.rs).\n",
+        );
         for c in baseline.union(&passing) {
             body.push_str(c);
             body.push('\n');
         }
         std::fs::write(baseline_path(), body).expect("baseline written");
     }
-    assert!(regressed.is_empty(), "template-suite cases regressed: {regressed:?}");
+    assert!(
+        regressed.is_empty(),
+        "template-suite cases regressed: {regressed:?}"
+    );
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod render_template;
+mod template;
 
 /// Kubernetes operator for Helm releases declared as HelmRelease resources.
 #[derive(Parser, Debug)]
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Print the raw rendered text of one template of a chart (Helm's engine output for it).
     RenderTemplate(render_template::Args),
+    /// Render a chart as `helm template` does.
+    Template(template::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -25,6 +28,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::RenderTemplate(args) => render_template::run(args),
+        Command::Template(args) => template::run(args),
     }
 }
 
@@ -38,4 +42,41 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
         .ok()?
         .join()
         .ok()
+}
+
+/// Loads a chart from a directory or a `.tgz` archive.
+pub fn load_chart(path: &std::path::Path) -> Result<helm_render::Chart, String> {
+    if path.is_dir() {
+        return helm_render::load_dir(path).map_err(|e| e.to_string());
+    }
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    helm_render::archive::load_archive(&data, &helm_render::archive::Limits::default())
+        .map_err(|e| e.to_string())
+}
+
+/// User values from the CLI flags, in Helm's order: `-f` files, `--set-json`, `--set`,
+/// `--set-string`, `--set-file`, `--set-literal`.
+pub fn collect_values(
+    files: &[std::path::PathBuf],
+    set_json: &[String],
+    set: &[String],
+    set_string: &[String],
+    set_file: &[String],
+    set_literal: &[String],
+) -> Result<gotemplate::Map, String> {
+    let mut texts = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        texts.push((f.display().to_string(), text));
+    }
+    let base = helm_render::release::values_from_files(&texts).map_err(|e| e.to_string())?;
+    helm_render::strvals::apply_cli_values(
+        &base,
+        set_json,
+        set,
+        set_string,
+        set_file,
+        set_literal,
+    )?;
+    Ok(base)
 }

@@ -67,9 +67,10 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 pub fn run(args: Args) -> ExitCode {
     let opts: OptionsFile = match &args.options {
         None => OptionsFile::default(),
-        Some(p) => match std::fs::read(p).map_err(|e| e.to_string()).and_then(|b| {
-            serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display()))
-        }) {
+        Some(p) => match std::fs::read(p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display())))
+        {
             Ok(o) => o,
             Err(e) => return fail(e),
         },
@@ -82,7 +83,9 @@ pub fn run(args: Args) -> ExitCode {
         },
     };
     let mut api_versions = VersionSet::default();
-    api_versions.0.extend(opts.capabilities.api_versions.iter().cloned());
+    api_versions
+        .0
+        .extend(opts.capabilities.api_versions.iter().cloned());
     let render_opts = RenderOptions {
         release: ReleaseInfo {
             name: opts.release.name,
@@ -103,17 +106,29 @@ pub fn run(args: Args) -> ExitCode {
     let template = args.template.clone();
     let result = super::with_big_stack(move || -> Result<String, String> {
         let chart = helm_render::load_dir(&chart_dir).map_err(|e| e.to_string())?;
-        let values = helm_render::coalesce::coalesce_values(&chart, &gotemplate::Map::new());
-        let rendered =
-            helm_render::render(&chart, &values, &render_opts).map_err(|e| e.to_string())?;
-        let key = format!("{}/{}", chart.full_path(), template.trim_start_matches("./"));
+        let opts = helm_render::release::ReleaseRenderOptions {
+            render: render_opts,
+            ..Default::default()
+        };
+        let (chart, _, rendered) =
+            helm_render::release::render_files(chart, &gotemplate::Map::new(), &opts)
+                .map_err(|e| e.to_string())?;
+        let key = format!(
+            "{}/{}",
+            chart.full_path(),
+            template.trim_start_matches("./")
+        );
         Ok(rendered.get(&key).cloned().unwrap_or_default())
     });
     match result {
         Some(Ok(out)) => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
                 return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS

@@ -205,7 +205,10 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, ChartError> {
     load_files_at_depth(files, 0)
 }
 
-pub(crate) fn load_files_at_depth_pub(files: Vec<BufferedFile>, depth: usize) -> Result<Chart, ChartError> {
+pub(crate) fn load_files_at_depth_pub(
+    files: Vec<BufferedFile>,
+    depth: usize,
+) -> Result<Chart, ChartError> {
     load_files_at_depth(files, depth)
 }
 
@@ -237,7 +240,7 @@ fn load_files_at_depth(files: Vec<BufferedFile>, depth: usize) -> Result<Chart, 
             }
             "values.yaml" => {
                 let text = String::from_utf8_lossy(&f.data);
-                chart.values = crate::values::parse_values(&text)
+                chart.values = crate::values::parse_values_keep_nulls(&text)
                     .map_err(|e| ChartError::ValuesYaml(e.to_string()))?;
             }
             "values.schema.json" => chart.schema = Some(f.data.clone()),
@@ -258,7 +261,11 @@ fn load_files_at_depth(files: Vec<BufferedFile>, depth: usize) -> Result<Chart, 
                 let sub = rest.split('/').next().unwrap_or(rest).to_string();
                 let inner = rest.get(sub.len() + 1..).unwrap_or("").to_string();
                 subcharts.entry(sub).or_default().push(BufferedFile {
-                    name: if inner.is_empty() { rest.to_string() } else { inner },
+                    name: if inner.is_empty() {
+                        rest.to_string()
+                    } else {
+                        inner
+                    },
                     data: f.data,
                 });
             }
@@ -276,7 +283,11 @@ fn load_files_at_depth(files: Vec<BufferedFile>, depth: usize) -> Result<Chart, 
                 .first()
                 .map(|f| f.data.clone())
                 .unwrap_or_else(|| Arc::from(&[][..]));
-            crate::archive::load_archive_at_depth(&data, &crate::archive::Limits::default(), depth + 1)
+            crate::archive::load_archive_at_depth(
+                &data,
+                &crate::archive::Limits::default(),
+                depth + 1,
+            )
         } else {
             load_files_at_depth(files, depth + 1)
         };
@@ -302,10 +313,14 @@ fn yaml_doc(f: &BufferedFile) -> Result<Value, ChartError> {
 
 fn validate_metadata(m: &Metadata) -> Result<(), ChartError> {
     if m.api_version.is_empty() {
-        return Err(ChartError::Invalid("chart.metadata.apiVersion is required".into()));
+        return Err(ChartError::Invalid(
+            "chart.metadata.apiVersion is required".into(),
+        ));
     }
     if m.name.is_empty() {
-        return Err(ChartError::Invalid("chart.metadata.name is required".into()));
+        return Err(ChartError::Invalid(
+            "chart.metadata.name is required".into(),
+        ));
     }
     if m.name.contains(['/', '\\']) || m.name == "." || m.name == ".." {
         return Err(ChartError::Invalid(format!(
@@ -314,10 +329,14 @@ fn validate_metadata(m: &Metadata) -> Result<(), ChartError> {
         )));
     }
     if m.version.is_empty() {
-        return Err(ChartError::Invalid("chart.metadata.version is required".into()));
+        return Err(ChartError::Invalid(
+            "chart.metadata.version is required".into(),
+        ));
     }
     if !matches!(m.chart_type.as_str(), "" | "application" | "library") {
-        return Err(ChartError::Invalid("chart.metadata.type must be application or library".into()));
+        return Err(ChartError::Invalid(
+            "chart.metadata.type must be application or library".into(),
+        ));
     }
     Ok(())
 }
@@ -471,7 +490,9 @@ impl Metadata {
             "Annotations",
             Value::Map(Map::from_entries(
                 gotemplate::MapKind::Typed(gotemplate::ElemType::String),
-                self.annotations.iter().map(|(k, v)| (k.as_str(), Value::str(v))),
+                self.annotations
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), Value::str(v))),
             )),
         );
         m.insert("KubeVersion", Value::str(&self.kube_version));
@@ -490,7 +511,10 @@ impl Metadata {
                                 ("Condition", Value::str(&d.condition)),
                                 ("Tags", strs(&d.tags)),
                                 ("Enabled", Value::Bool(d.enabled)),
-                                ("ImportValues", Value::List(List::new(d.import_values.clone()))),
+                                (
+                                    "ImportValues",
+                                    Value::List(List::new(d.import_values.clone())),
+                                ),
                                 ("Alias", Value::str(&d.alias)),
                             ],
                         ))

@@ -1,119 +1,239 @@
-//! Values coalescing, as Helm's `CoalesceValues`: user-supplied values over the chart's
-//! defaults, recursively into subcharts (each subchart sees the table named after it, plus
-//! `global`), with `null` deleting a key.
+//! Values coalescing, as Helm's `pkg/chart/common/util/coalesce.go`: user-supplied values over
+//! the chart's defaults, recursively into subcharts (each subchart gets the table named after
+//! it, plus `global`).
 //!
-//! Rules (Helm `pkg/chart/common/util/coalesce.go`):
-//! - a key present in the user values wins; when both sides are maps they merge recursively;
-//! - a user `null` removes the key (also the chart's default);
-//! - `null`s in the chart's own defaults are dropped;
-//! - `global` is copied from the parent into every subchart's `global`, parent winning.
+//! Two modes, as Helm: *coalesce* (a `null` deletes a key, also the chart's default, and nulls
+//! in defaults are dropped) and *merge* (nulls are kept; used for import-values).
+//! Type conflicts (a table over a scalar) keep the destination and are otherwise ignored, as
+//! Helm only logs them.
 
-use gotemplate::{Map, MapKind, Value};
+use gotemplate::{List, Map, MapKind, Value};
 
 use crate::chart::Chart;
 
 /// Deep copy of a values tree (maps and lists are new; scalars shared).
 pub fn deep_copy(v: &Value) -> Value {
     match v {
-        Value::Map(m) => {
-            let out = Map::with_kind(m.kind().clone());
-            for (k, v) in m.entries() {
-                out.insert(&*k, deep_copy(&v));
-            }
-            Value::Map(out)
-        }
-        Value::List(l) => Value::List(
-            gotemplate::List::typed(l.elem(), l.iter().map(deep_copy).collect()),
-        ),
+        Value::Map(m) => Value::Map(deep_copy_map(m)),
+        Value::List(l) => Value::List(List::typed(l.elem(), l.iter().map(deep_copy).collect())),
         other => other.clone(),
     }
 }
 
-/// Merges `defaults` under `dst` in place: keys missing in `dst` are copied from `defaults`,
-/// maps present on both sides merge recursively, `null`s in `dst` delete the key.
-pub fn coalesce_tables(dst: &Map, defaults: &Map) {
-    for (k, dv) in defaults.entries() {
-        match dst.get(&k) {
-            None => {
-                if !dv.is_nil() {
-                    dst.insert(&*k, deep_copy(&dv));
-                }
-            }
-            Some(Value::Nil) => {
-                dst.remove(&k);
-            }
-            Some(Value::Map(um)) => {
-                if let Value::Map(dm) = &dv {
-                    coalesce_tables(&um, dm);
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    // Remaining user nulls (keys the defaults never had) are dropped too.
-    for (k, v) in dst.entries() {
-        match v {
-            Value::Nil => {
-                dst.remove(&k);
-            }
-            Value::Map(m) => remove_nulls(&m),
-            _ => {}
-        }
-    }
-}
-
-fn remove_nulls(m: &Map) {
+/// Deep copy of a map, keeping its Go type.
+pub fn deep_copy_map(m: &Map) -> Map {
+    let out = Map::with_kind(m.kind().clone());
     for (k, v) in m.entries() {
-        match v {
-            Value::Nil => {
-                m.remove(&k);
-            }
-            Value::Map(inner) => remove_nulls(&inner),
-            _ => {}
-        }
+        out.insert(&*k, deep_copy(&v));
     }
-}
-
-/// Coalesces `user` values with the chart's defaults and its subcharts' (Helm's
-/// `CoalesceValues`). The result is a new tree; neither input is modified.
-pub fn coalesce_values(chart: &Chart, user: &Map) -> Map {
-    let out = match deep_copy(&Value::Map(user.clone())) {
-        Value::Map(m) => m,
-        _ => Map::new(),
-    };
-    coalesce_chart(chart, &out);
     out
 }
 
-fn coalesce_chart(chart: &Chart, vals: &Map) {
-    coalesce_tables(vals, &chart.values);
-    for dep in &chart.dependencies {
-        let name = dep.name();
-        let sub = match vals.get(name) {
-            Some(Value::Map(m)) => m,
-            Some(_) => continue,
+/// A `map[string]interface{}` in Go terms (Helm's `istable`). Named map types such as
+/// `common.Values` are not tables for a Go type assertion.
+pub fn table(v: &Value) -> Option<Map> {
+    match v {
+        Value::Map(m) if matches!(m.kind(), MapKind::Generic) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// Helm's `CoalesceValues`: a deep copy of `user` coalesced with the chart's defaults.
+/// The error is a type mismatch on a subchart's table.
+pub fn coalesce_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+    let dest = deep_copy_map(user).retyped(MapKind::Generic);
+    coalesce(chart, &dest, "", false)?;
+    Ok(dest)
+}
+
+/// Helm's `MergeValues`: like [`coalesce_values`] but keeping nulls.
+pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+    let dest = deep_copy_map(user).retyped(MapKind::Generic);
+    coalesce(chart, &dest, "", true)?;
+    Ok(dest)
+}
+
+fn concat_prefix(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
+}
+
+fn coalesce(chart: &Chart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
+    coalesce_chart_values(chart, dest, prefix, merge);
+    coalesce_deps(chart, dest, prefix, merge)
+}
+
+fn coalesce_deps(chart: &Chart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
+    for sub in &chart.dependencies {
+        let name = sub.name();
+        let dv = match dest.get(name) {
             None => {
-                let m = Map::with_kind(MapKind::Generic);
-                vals.insert(name, Value::Map(m.clone()));
+                let m = Map::new();
+                dest.insert(name, Value::Map(m.clone()));
                 m
             }
+            Some(v) => match table(&v) {
+                Some(m) => m,
+                None => return Err(format!("type mismatch on {name}: %!t({})", v.type_name())),
+            },
         };
-        // Globals flow down: the parent's `global` wins over the subchart's.
-        if let Some(Value::Map(pg)) = vals.get("global") {
-            let sg = match sub.get("global") {
-                Some(Value::Map(m)) => m,
-                _ => {
-                    let m = Map::new();
-                    sub.insert("global", Value::Map(m.clone()));
-                    m
+        let sub_prefix = concat_prefix(prefix, chart.name());
+        coalesce_globals(&dv, dest);
+        coalesce(sub, &dv, &sub_prefix, merge)?;
+        dest.insert(name, Value::Map(dv));
+    }
+    Ok(())
+}
+
+fn coalesce_globals(dest: &Map, src: &Map) {
+    let dg = match dest.get("global") {
+        None => Map::new(),
+        Some(v) => match table(&v) {
+            Some(m) => m,
+            None => return,
+        },
+    };
+    let sg = match src.get("global") {
+        None => Map::new(),
+        Some(v) => match table(&v) {
+            Some(m) => m,
+            None => return,
+        },
+    };
+    for (key, val) in sg.entries() {
+        if let Some(vm) = table(&val) {
+            let vv = vm.shallow_copy();
+            match dg.get(&key) {
+                None => dg.insert(&*key, Value::Map(vv)),
+                Some(destv) => {
+                    if let Some(destvmap) = table(&destv) {
+                        coalesce_tables_full_key(&vv, &destvmap, true);
+                        dg.insert(&*key, Value::Map(vv));
+                    }
                 }
-            };
-            for (k, v) in pg.entries() {
-                sg.insert(&*k, deep_copy(&v));
+            }
+        } else if dg.get(&key).is_some_and(|dv| table(&dv).is_some()) {
+            // A table in the destination is kept over a scalar.
+        } else {
+            dg.insert(&*key, val);
+        }
+    }
+    dest.insert("global", Value::Map(dg));
+}
+
+fn coalesce_chart_values(chart: &Chart, v: &Map, _prefix: &str, merge: bool) {
+    let vc = deep_copy_map(&chart.values);
+    for (key, val) in vc.entries() {
+        match v.get(&key) {
+            Some(value) => {
+                if value.is_nil() && !merge {
+                    v.remove(&key);
+                } else if let Some(dest) = table(&value) {
+                    if let Some(src) = table(&val) {
+                        let merge = merge || chart.dependencies.iter().any(|d| d.name() == &*key);
+                        if !merge {
+                            clean_nil_values(&src);
+                        }
+                        coalesce_tables_full_key(&dest, &src, merge);
+                    }
+                }
+            }
+            None => {
+                if !merge {
+                    if val.is_nil() {
+                        continue;
+                    }
+                    if let Some(sub) = table(&val) {
+                        clean_nil_values(&sub);
+                    }
+                }
+                v.insert(&*key, val);
             }
         }
-        coalesce_chart(dep, &sub);
     }
+}
+
+/// Helm's `CoalesceTables`: `src` under `dst`, nulls in `dst` deleting keys.
+pub fn coalesce_tables(dst: &Map, src: &Map) {
+    coalesce_tables_full_key(dst, src, false);
+}
+
+/// Helm's `MergeTables`: `src` under `dst`, nulls kept.
+pub fn merge_tables(dst: &Map, src: &Map) {
+    coalesce_tables_full_key(dst, src, true);
+}
+
+fn coalesce_tables_full_key(dst: &Map, src: &Map, merge: bool) {
+    let src_non_nil: std::collections::HashSet<String> = src
+        .entries()
+        .into_iter()
+        .filter(|(_, v)| !v.is_nil())
+        .map(|(k, _)| k.to_string())
+        .collect();
+    for (key, val) in dst.entries() {
+        if val.is_nil() {
+            src.insert(&*key, Value::Nil);
+        }
+    }
+    for (key, val) in src.entries() {
+        let dv = dst.get(&key);
+        match dv {
+            Some(Value::Nil) if !merge && src_non_nil.contains(&*key) => {
+                dst.remove(&key);
+            }
+            None => dst.insert(&*key, val),
+            Some(dv) => {
+                if let Some(vm) = table(&val) {
+                    if let Some(dm) = table(&dv) {
+                        coalesce_tables_full_key(&dm, &vm, merge);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Removes null values from a table, recursively through nested tables.
+pub fn clean_nil_values(m: &Map) {
+    for (key, val) in m.entries() {
+        if val.is_nil() {
+            m.remove(&key);
+        } else if let Some(sub) = table(&val) {
+            clean_nil_values(&sub);
+        }
+    }
+}
+
+/// Helm's `Values.Table`: the table at a dotted path.
+pub fn table_at(v: &Map, path: &str) -> Option<Map> {
+    let mut cur = v.clone();
+    for part in path.split('.') {
+        let next = cur.get(part)?;
+        cur = match next {
+            Value::Map(m) if matches!(m.kind(), MapKind::Generic | MapKind::Named(_)) => m,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Helm's `Values.PathValue`: a non-table value at a dotted path.
+pub fn path_value(v: &Map, path: &str) -> Option<Value> {
+    if path.is_empty() {
+        return None;
+    }
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((p, k)) => (table_at(v, p)?, k),
+        None => (v.clone(), path),
+    };
+    let val = parent.get(key)?;
+    if table(&val).is_some() {
+        return None;
+    }
+    Some(val)
 }
 
 #[cfg(test)]
@@ -124,22 +244,64 @@ mod tests {
         Map::from_entries(MapKind::Generic, entries.iter().cloned())
     }
 
+    fn chart_with(values: Map) -> Chart {
+        Chart {
+            values,
+            metadata: crate::chart::Metadata {
+                name: "c".into(),
+                version: "1.0.0".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn user_wins_and_null_deletes() {
         let defaults = map(&[
             ("a", Value::Float(1.0)),
             ("b", Value::Float(2.0)),
-            ("n", Value::Map(map(&[("x", Value::Float(1.0)), ("y", Value::Nil)]))),
+            (
+                "n",
+                Value::Map(map(&[("x", Value::Float(1.0)), ("y", Value::Nil)])),
+            ),
         ]);
         let user = map(&[
             ("a", Value::Float(5.0)),
             ("b", Value::Nil),
             ("n", Value::Map(map(&[("z", Value::Bool(true))]))),
         ]);
-        coalesce_tables(&user, &defaults);
-        assert!(matches!(user.get("a"), Some(Value::Float(f)) if f == 5.0));
-        assert!(!user.contains_key("b"));
-        let n = user.get("n").and_then(|v| v.as_map()).expect("map");
+        let out = coalesce_values(&chart_with(defaults), &user).expect("coalesces");
+        assert!(matches!(out.get("a"), Some(Value::Float(f)) if f == 5.0));
+        assert!(!out.contains_key("b"));
+        let n = out.get("n").and_then(|v| v.as_map()).expect("map");
         assert!(n.contains_key("x") && n.contains_key("z") && !n.contains_key("y"));
+        // The user's map is untouched.
+        assert!(user.contains_key("b"));
+    }
+
+    #[test]
+    fn globals_flow_to_subcharts() {
+        let mut parent = chart_with(map(&[(
+            "global",
+            Value::Map(map(&[("g", Value::str("p"))])),
+        )]));
+        let mut sub = chart_with(map(&[("local", Value::Float(1.0))]));
+        sub.metadata.name = "sub".into();
+        parent.dependencies.push(sub);
+        let out = coalesce_values(&parent, &Map::new()).expect("coalesces");
+        let s = out.get("sub").and_then(|v| v.as_map()).expect("sub table");
+        let g = s.get("global").and_then(|v| v.as_map()).expect("globals");
+        assert!(matches!(g.get("g"), Some(Value::String(x)) if &*x == "p"));
+        assert!(s.contains_key("local"));
+    }
+
+    #[test]
+    fn path_lookups() {
+        let v = map(&[("a", Value::Map(map(&[("b", Value::Bool(true))])))]);
+        assert!(matches!(path_value(&v, "a.b"), Some(Value::Bool(true))));
+        assert!(path_value(&v, "a").is_none());
+        assert!(table_at(&v, "a").is_some());
+        assert!(table_at(&v, "a.b").is_none());
     }
 }

@@ -20,8 +20,13 @@ use crate::objects::{Capabilities, Files};
 pub trait Lookup: Send + Sync {
     /// Returns the object (or a `List` for an empty name) as a map, an empty map when it does
     /// not exist, or an error message.
-    fn lookup(&self, api_version: &str, kind: &str, namespace: &str, name: &str)
-        -> Result<Value, String>;
+    fn lookup(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Value, String>;
 }
 
 /// `lookup` without a cluster: always an empty map, as `helm template` does.
@@ -201,7 +206,11 @@ fn add_render_funcs(m: &mut FuncMap) {
         "tpl",
         Signature::fixed(&[ArgType::String, ArgType::Any]),
         |ctx, args| {
-            let text = args.first().and_then(Value::as_str).unwrap_or("").to_string();
+            let text = args
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let data = args.get(1).cloned().unwrap_or_default();
             match ctx.parse_and_execute("gotpl", &text, &data) {
                 Ok(out) => Ok(Value::from(out.replace("<no value>", ""))),
@@ -248,7 +257,12 @@ fn add_render_funcs(m: &mut FuncMap) {
     });
     m.add(
         "lookup",
-        Signature::fixed(&[ArgType::String, ArgType::String, ArgType::String, ArgType::String]),
+        Signature::fixed(&[
+            ArgType::String,
+            ArgType::String,
+            ArgType::String,
+            ArgType::String,
+        ]),
         |ctx, args| {
             let s = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or("");
             match state(ctx) {
@@ -261,9 +275,11 @@ fn add_render_funcs(m: &mut FuncMap) {
         },
     );
     // DNS lookups are disabled, as in `helm template` without --enable-dns.
-    m.add("getHostByName", Signature::fixed(&[ArgType::String]), |_, _| {
-        Ok(Value::str(""))
-    });
+    m.add(
+        "getHostByName",
+        Signature::fixed(&[ArgType::String]),
+        |_, _| Ok(Value::str("")),
+    );
 }
 
 /// One template file to render and the data it sees.

@@ -401,9 +401,9 @@ impl Object for Files {
             "Lines" => match self.get_bytes(arg) {
                 None => Ok(Value::List(List::strings(Vec::<String>::new()))),
                 // Helm indexes s[len(s)-1] unchecked: an empty file panics.
-                Some(b) if b.is_empty() => Err(FuncError::msg(
-                    "runtime error: index out of range [-1]",
-                )),
+                Some(b) if b.is_empty() => {
+                    Err(FuncError::msg("runtime error: index out of range [-1]"))
+                }
                 Some(b) => {
                     let s = String::from_utf8_lossy(b);
                     let s = s.strip_suffix('\n').unwrap_or(&s);
@@ -473,7 +473,10 @@ mod tests {
         let vs = VersionSet::default();
         let has = |s: &str| vs.call_method("Has", &[Value::str(s)]).ok();
         assert!(matches!(has("apps/v1"), Some(Value::Bool(true))));
-        assert!(matches!(has("apps/v1/Deployment"), Some(Value::Bool(false))));
+        assert!(matches!(
+            has("apps/v1/Deployment"),
+            Some(Value::Bool(false))
+        ));
     }
 
     #[test]
@@ -484,11 +487,10 @@ mod tests {
             ("README".into(), Arc::from(&b"r"[..])),
         ]);
         let lines = f.call_method("Lines", &[Value::str("conf/a.txt")]).ok();
-        assert_eq!(
-            lines.and_then(|v| v.as_list().map(|l| l.len())),
-            Some(2)
-        );
-        assert!(f.call_method("Lines", &[Value::str("conf/b.yaml")]).is_err());
+        assert_eq!(lines.and_then(|v| v.as_list().map(|l| l.len())), Some(2));
+        assert!(f
+            .call_method("Lines", &[Value::str("conf/b.yaml")])
+            .is_err());
         let g = f.glob("conf/*.txt");
         assert_eq!(g.entries.len(), 1);
         let all = f.glob("[");
