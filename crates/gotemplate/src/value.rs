@@ -610,10 +610,7 @@ mod tests {
     fn type_names_match_go() {
         assert_eq!(Value::Nil.type_name(), "<nil>");
         assert_eq!(Value::Int64(1).type_name(), "int64");
-        assert_eq!(
-            Value::List(List::strings(["a"])).type_name(),
-            "[]string"
-        );
+        assert_eq!(Value::List(List::strings(["a"])).type_name(), "[]string");
         assert_eq!(Value::List(List::new(vec![])).type_name(), "[]interface {}");
         assert_eq!(
             Value::Map(Map::with_kind(MapKind::Named(Arc::from("common.Values")))).type_name(),

@@ -6,7 +6,9 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::chart::{load_files_at_depth_pub as load_files_at_depth, BufferedFile, Chart, ChartError};
+use crate::chart::{
+    load_files_at_depth_pub as load_files_at_depth, BufferedFile, Chart, ChartError,
+};
 
 /// Limits applied while reading an archive.
 #[derive(Debug, Clone)]
@@ -90,7 +92,10 @@ pub fn read_archive(data: &[u8], limits: &Limits) -> Result<Vec<BufferedFile>, C
                 "chart illegally contains absolute path {raw_path:?}"
             )));
         }
-        let parts: Vec<&str> = raw_path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        let parts: Vec<&str> = raw_path
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
         if parts.contains(&"..") {
             return Err(arch(format!(
                 "chart illegally references parent directory: {raw_path:?}"
