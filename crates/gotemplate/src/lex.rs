@@ -10,6 +10,8 @@
 
 use std::fmt::Write as _;
 
+mod unicode;
+
 /// The kinds of lexical items, in Go's order (keywords after [`ItemType::Keyword`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ItemType {
@@ -781,13 +783,16 @@ pub(crate) fn is_space(r: char) -> bool {
     matches!(r, ' ' | '\t' | '\r' | '\n')
 }
 
-/// Go's `isAlphaNumeric`: `_`, a letter or a decimal digit. Non-ASCII letters and digits
-/// use Rust's Unicode properties (close to, but not exactly, Go's L and Nd categories).
+/// Go's `isAlphaNumeric`: `_`, a letter (`unicode.IsLetter`) or a decimal digit
+/// (`unicode.IsDigit`).
 pub(crate) fn is_alphanumeric(r: char) -> bool {
     if r.is_ascii() {
         return r == '_' || r.is_ascii_alphanumeric();
     }
-    r.is_alphabetic() || r.is_numeric()
+    match unicode::class(r) {
+        Some(k) => k & (unicode::LETTER | unicode::DIGIT) != 0,
+        None => r.is_alphabetic(),
+    }
 }
 
 fn has_left_trim_marker(s: &str) -> bool {
@@ -817,25 +822,17 @@ pub(crate) fn format_sharp_u(r: char) -> String {
     s
 }
 
-/// An approximation of Go's `strconv.IsPrint` without Unicode category tables: letters,
-/// marks, numbers, punctuation, symbols and U+0020, i.e. not controls, not other spaces,
-/// not format characters, private-use or noncharacters.
+/// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and U+0020.
 pub(crate) fn is_print(r: char) -> bool {
     if r.is_ascii() {
         return (' '..='~').contains(&r);
     }
-    if r.is_control() || r.is_whitespace() {
-        return false;
+    match unicode::class(r) {
+        Some(k) => k & unicode::PRINT != 0,
+        // Unassigned in our table: trust Rust's newer data for letters, numbers and the
+        // emoji blocks; everything else (private use, noncharacters) is not printable.
+        None => r.is_alphabetic() || r.is_numeric() || ('\u{1F000}'..='\u{1FAFF}').contains(&r),
     }
-    let c = r as u32;
-    let format_or_private = matches!(c,
-        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
-        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
-        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
-        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
-        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
-    let nonchar = (0xFDD0..=0xFDEF).contains(&c) || (c & 0xFFFE) == 0xFFFE;
-    !(format_or_private || nonchar)
 }
 
 #[cfg(test)]
@@ -1151,10 +1148,26 @@ mod tests {
     }
 
     #[test]
+    fn unicode_identifiers_like_go() {
+        // Letters (L) and decimal digits (Nd) only: not marks, letter numbers or No.
+        assert!(is_alphanumeric('é') && is_alphanumeric('ǅ') && is_alphanumeric('٣'));
+        assert!(!is_alphanumeric('\u{301}') && !is_alphanumeric('Ⅻ') && !is_alphanumeric('²'));
+        assert!(!is_alphanumeric('\u{93F}'));
+        assert_eq!(
+            last_error("{{ .e\u{301} }}"),
+            ("bad character U+0301 '\u{301}'".into(), 1)
+        );
+        assert_eq!(items("{{ .é٣ }}")[2], (T::Field, ".é٣".into(), 1));
+    }
+
+    #[test]
     fn sharp_u() {
         assert_eq!(format_sharp_u('-'), "U+002D '-'");
         assert_eq!(format_sharp_u('\u{200B}'), "U+200B");
         assert_eq!(format_sharp_u('é'), "U+00E9 'é'");
         assert_eq!(format_sharp_u('\u{1F600}'), "U+1F600 '\u{1F600}'");
+        assert_eq!(format_sharp_u('\u{a0}'), "U+00A0");
+        assert_eq!(format_sharp_u('\u{e000}'), "U+E000");
+        assert_eq!(format_sharp_u('\u{301}'), "U+0301 '\u{301}'");
     }
 }
