@@ -152,6 +152,11 @@ pub fn parse_float(s: &str) -> Option<f64> {
     } else {
         s
     };
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if unsigned.starts_with("0x") || unsigned.starts_with("0X") {
+        let v = parse_hex_float(unsigned.get(2..)?)?;
+        return Some(if text.starts_with('-') { -v } else { v });
+    }
     // Rust accepts exactly the decimal float grammar Go does apart from the words above,
     // which were handled already; reject them here so "infinity" spelled oddly cannot slip in.
     if !text
@@ -165,6 +170,44 @@ pub fn parse_float(s: &str) -> Option<f64> {
         return None; // Go: ErrRange
     }
     Some(v)
+}
+
+/// The part of a Go hexadecimal float literal after `0x`: hex digits with an optional
+/// point, then a mandatory binary exponent (`1p-2`, `1.8p1`). `None` on syntax errors and
+/// overflow.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = s.split_once(['p', 'P'])?;
+    let exp: i64 = exp.parse().ok()?;
+    let mut value: u64 = 0;
+    let mut shift: i64 = 0; // binary exponent adjustment from the digits
+    let mut seen_point = false;
+    let mut any = false;
+    for c in mant.chars() {
+        if c == '.' {
+            if seen_point {
+                return None;
+            }
+            seen_point = true;
+            continue;
+        }
+        let d = c.to_digit(16)?;
+        any = true;
+        if value >> 60 == 0 {
+            value = value * 16 + u64::from(d);
+            if seen_point {
+                shift -= 4;
+            }
+        } else if !seen_point {
+            // Digits beyond 64 bits of precision only scale the value.
+            shift += 4;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let total = exp.checked_add(shift)?;
+    let v = (value as f64) * 2f64.powi(i32::try_from(total.clamp(-2000, 2000)).ok()?);
+    v.is_finite().then_some(v)
 }
 
 /// cast.ToInt64: numbers truncate, strings parse with base prefixes after trimming a zero
@@ -310,6 +353,9 @@ mod tests {
         assert_eq!(to_float64(&s("abc")), 0.0);
         assert_eq!(to_float64(&s(" 1")), 0.0);
         assert!(to_float64(&s("-Inf")).is_infinite());
+        assert_eq!(to_float64(&s("0x1p-2")), 0.25);
+        assert_eq!(to_float64(&s("-0x1.8p1")), -3.0);
+        assert_eq!(to_float64(&s("0x1")), 0.0);
         assert_eq!(to_float64(&Value::Bool(true)), 1.0);
         assert_eq!(to_float64(&Value::Int(3)), 3.0);
     }

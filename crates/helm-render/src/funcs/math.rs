@@ -349,7 +349,7 @@ impl Decimal {
     /// `DivRound(d2, 16)`: the quotient in units of 10^-16, rounded half away from zero.
     fn div_round(&self, d2: &Decimal) -> Result<Decimal, FuncError> {
         if d2.mant.sign() == Sign::NoSign {
-            return Err(FuncError::msg("decimal division by zero"));
+            return Err(FuncError::msg("decimal division by 0"));
         }
         // value = m1/m2 × 10^(e1 - e2); result mantissa = round(value × 10^16).
         let k = self.exp - d2.exp + DIV_PRECISION;
