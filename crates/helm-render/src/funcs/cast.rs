@@ -273,6 +273,11 @@ pub fn to_strings(v: &Value) -> Vec<String> {
         Value::List(l) => l.iter().filter(|x| !x.is_nil()).map(to_string).collect(),
         Value::Bytes(b) => b.iter().map(|x| x.to_string()).collect(),
         Value::Nil => Vec::new(),
+        // A named slice type (Helm's `VersionSet`) is walked by reflection too.
+        Value::Object(o) => match o.as_list() {
+            Some(l) => l.iter().filter(|x| !x.is_nil()).map(to_string).collect(),
+            None => vec![to_string(v)],
+        },
         other => vec![to_string(other)],
     }
 }
@@ -296,6 +301,48 @@ pub fn arg_int(args: &[Value], i: usize) -> i64 {
     match args.get(i) {
         Some(Value::Int(n)) | Some(Value::Int64(n)) => *n,
         _ => 0,
+    }
+}
+
+/// A [`gotemplate::Context`] for unit tests that call registered closures directly: it has
+/// no templates to run.
+#[cfg(test)]
+pub(crate) struct NoTemplates;
+
+#[cfg(test)]
+impl gotemplate::Context for NoTemplates {
+    fn execute_template(&mut self, name: &str, _: &Value) -> Result<String, gotemplate::Error> {
+        Err(gotemplate::Error::Other(format!("no template {name:?}")))
+    }
+
+    fn parse_and_execute(
+        &mut self,
+        name: &str,
+        _: &str,
+        _: &Value,
+    ) -> Result<String, gotemplate::Error> {
+        Err(gotemplate::Error::Other(format!("no template {name:?}")))
+    }
+
+    fn root_template_name(&self) -> String {
+        "test".to_string()
+    }
+
+    fn host(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
+        None
+    }
+}
+
+/// Calls function `name` of `m` with already-converted arguments; `%v` of the result or
+/// the error text (test helper).
+#[cfg(test)]
+pub(crate) fn call(m: &gotemplate::FuncMap, name: &str, args: &[Value]) -> String {
+    let Some(f) = m.get(name) else {
+        return format!("no function {name}");
+    };
+    match (f.imp)(&mut NoTemplates, args) {
+        Ok(v) => gotemplate::fmt::format_value(&v),
+        Err(e) => format!("ERR {e}"),
     }
 }
 

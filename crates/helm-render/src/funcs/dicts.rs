@@ -324,6 +324,33 @@ mod tests {
     }
 
     #[test]
+    fn registered_functions_mutate_in_place() {
+        use super::super::cast::call;
+        let mut fm = FuncMap::new();
+        register(&mut fm);
+        let d = map(vec![("a", Value::Int(1))]);
+        let named = Value::Map(d.retyped(MapKind::Named(std::sync::Arc::from("common.Values"))));
+        assert_eq!(
+            call(&fm, "set", &[named.clone(), Value::str("b"), Value::Int(2)]),
+            "map[a:1 b:2]"
+        );
+        assert!(d.contains_key("b"));
+        assert_eq!(call(&fm, "unset", &[named, Value::str("a")]), "map[b:2]");
+        assert_eq!(
+            call(
+                &fm,
+                "dict",
+                &[Value::Int(1), Value::str("x"), Value::str("k")]
+            ),
+            "map[1:x k:]"
+        );
+        assert_eq!(
+            call(&fm, "deepCopy", &[Value::Nil]),
+            "ERR reflect: call of reflect.Value.Type on zero Value"
+        );
+    }
+
+    #[test]
     fn deep_copy_is_independent_and_typed() {
         let inner = map(vec![("b", ints(&[10, 20]))]);
         let named = Map::from_entries(

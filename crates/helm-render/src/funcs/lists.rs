@@ -389,6 +389,37 @@ mod tests {
     }
 
     #[test]
+    fn registered_functions_accept_any_slice() {
+        let mut m = FuncMap::new();
+        register(&mut m);
+        let strs = Value::List(List::strings(["a", "b"]));
+        assert_eq!(
+            super::super::cast::call(&m, "first", std::slice::from_ref(&strs)),
+            "a"
+        );
+        assert_eq!(
+            super::super::cast::call(&m, "mustLast", std::slice::from_ref(&strs)),
+            "b"
+        );
+        assert_eq!(
+            super::super::cast::call(&m, "append", &[strs, Value::str("c")]),
+            "[a b c]"
+        );
+        assert_eq!(
+            super::super::cast::call(&m, "first", &[Value::Int(1)]),
+            "ERR Cannot find first on type int"
+        );
+        assert_eq!(
+            super::super::cast::call(&m, "concat", &[ints(&[1]), Value::Int(2)]),
+            "ERR Cannot concat type int as list"
+        );
+        assert_eq!(
+            super::super::cast::call(&m, "uniq", &[ints(&[1, 2, 1])]),
+            "[1 2]"
+        );
+    }
+
+    #[test]
     fn nil_lists_panic_like_go() {
         assert_eq!(
             items_or(&Value::Nil, |k| k.to_string())
