@@ -4,7 +4,7 @@
 //! This module owns the printf engine (flags, width, precision, `*`, explicit argument
 //! indexes, every verb and Go's `%!verb(type=value)` error forms) and the default `%v`
 //! layout of values (`<nil>`, `map[a:1]`, `[1 2]`, `1e+06`). The `strconv` pieces it is built
-//! on (`Quote`, `FormatFloat`, `FormatInt`, `IsPrint`) are in [`strconv`] and re-exported here.
+//! on (`Quote`, `FormatFloat`, `FormatInt`, `IsPrint`) are in `fmt/strconv.rs`, re-exported here.
 //! Host objects format themselves through [`Object::format_v`], [`Object::format_sharp_v`]
 //! and [`Object::as_stringer`]; this module only decides when each is used.
 //!
