@@ -461,9 +461,9 @@ fn equal_other(a: &Value, b: &Value) -> Result<bool, FuncError> {
         )));
     }
     Ok(match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x
-            .equals(y.as_ref())
-            .unwrap_or_else(|| Arc::ptr_eq(x, y) || (x.type_name() == y.type_name() && x.format_v() == y.format_v())),
+        (Value::Object(x), Value::Object(y)) => x.equals(y.as_ref()).unwrap_or_else(|| {
+            Arc::ptr_eq(x, y) || (x.type_name() == y.type_name() && x.format_v() == y.format_v())
+        }),
         _ => false,
     })
 }
@@ -497,7 +497,9 @@ fn eq(arg1: &V, rest: &[V]) -> Result<bool, FuncError> {
             }
         } else {
             match k1 {
-                Kind::Bool => matches!((a, b), (Some(Value::Bool(x)), Some(Value::Bool(y))) if x == y),
+                Kind::Bool => {
+                    matches!((a, b), (Some(Value::Bool(x)), Some(Value::Bool(y))) if x == y)
+                }
                 Kind::Complex => complex_of(a) == complex_of(b),
                 Kind::Float => float_of(a) == float_of(b),
                 Kind::Int => int_of(a) == int_of(b),
@@ -611,7 +613,9 @@ pub fn html_escape(s: &str) -> String {
 
 /// Go's `template.JSEscapeString`.
 pub fn js_escape(s: &str) -> String {
-    let special = |c: char| matches!(c, '\\' | '\'' | '"' | '<' | '>' | '&' | '=') || c < ' ' || !c.is_ascii();
+    let special = |c: char| {
+        matches!(c, '\\' | '\'' | '"' | '<' | '>' | '&' | '=') || c < ' ' || !c.is_ascii()
+    };
     if !s.contains(special) {
         return s.to_string();
     }
@@ -721,11 +725,20 @@ impl GoComplex {
                 Some(d) => (true, d),
                 None => (false, s.strip_prefix('+').unwrap_or(s)),
             };
-            let v = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+            let v = if let Some(h) = digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0X"))
+            {
                 u64::from_str_radix(h, 16).ok()? as f64
-            } else if let Some(o) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
+            } else if let Some(o) = digits
+                .strip_prefix("0o")
+                .or_else(|| digits.strip_prefix("0O"))
+            {
                 u64::from_str_radix(o, 8).ok()? as f64
-            } else if let Some(b) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
+            } else if let Some(b) = digits
+                .strip_prefix("0b")
+                .or_else(|| digits.strip_prefix("0B"))
+            {
                 u64::from_str_radix(b, 2).ok()? as f64
             } else {
                 return None;
@@ -768,7 +781,6 @@ impl Object for GoComplex {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -810,15 +822,23 @@ mod tests {
             err(index(&list, &[V::Val(Value::Float(1.0))])),
             "cannot index slice/array with type float64"
         );
-        assert_eq!(err(index(&V::Iface(Value::Nil), &[i(0)])), "index of untyped nil");
+        assert_eq!(
+            err(index(&V::Iface(Value::Nil), &[i(0)])),
+            "index of untyped nil"
+        );
         let m = V::Val(Value::Map(Map::new()));
         assert_eq!(
             err(index(&m, &[s("nope"), s("deeper")])),
             "index of nil pointer"
         );
-        assert_eq!(err(index(&m, &[i(1)])), "value has type int; should be string");
+        assert_eq!(
+            err(index(&m, &[i(1)])),
+            "value has type int; should be string"
+        );
         assert_eq!(err(index(&i(5), &[i(0)])), "can't index item of type int");
-        assert!(matches!(index(&s("abc"), &[i(1)]), Ok(V::Val(Value::Object(o))) if o.format_v() == "98"));
+        assert!(
+            matches!(index(&s("abc"), &[i(1)]), Ok(V::Val(Value::Object(o))) if o.format_v() == "98")
+        );
         assert!(matches!(index(&list, &[i(0)]), Ok(V::Iface(Value::Float(f))) if f == 1.0));
         assert!(matches!(index(&m, &[s("x")]), Ok(V::Iface(Value::Nil))));
     }
@@ -826,34 +846,59 @@ mod tests {
     #[test]
     fn len_and_slice() {
         assert!(matches!(length(&s("héllo")), Ok(6)));
-        assert_eq!(length(&V::Iface(Value::Nil)).unwrap_err().to_string(), "len of nil pointer");
+        assert_eq!(
+            length(&V::Iface(Value::Nil)).unwrap_err().to_string(),
+            "len of nil pointer"
+        );
         assert_eq!(length(&i(5)).unwrap_err().to_string(), "len of type int");
-        let list = V::Val(Value::List(List::new(vec![Value::Int(1), Value::Int(2), Value::Int(3)])));
+        let list = V::Val(Value::List(List::new(vec![
+            Value::Int(1),
+            Value::Int(2),
+            Value::Int(3),
+        ])));
         let r = slice(&list, &[i(0), i(1), i(2)]);
         assert!(matches!(r, Ok(V::Val(Value::List(l))) if l.len() == 1));
-        assert_eq!(err(slice(&list, &[i(2), i(1)])), "invalid slice index: 2 > 1");
+        assert_eq!(
+            err(slice(&list, &[i(2), i(1)])),
+            "invalid slice index: 2 > 1"
+        );
         assert_eq!(err(slice(&list, &[i(1), i(10)])), "index out of range: 10");
-        assert!(matches!(slice(&s("hello"), &[i(1), i(3)]), Ok(V::Val(Value::String(x))) if &*x == "el"));
+        assert!(
+            matches!(slice(&s("hello"), &[i(1), i(3)]), Ok(V::Val(Value::String(x))) if &*x == "el")
+        );
         let typed = V::Val(Value::Map(Map::with_kind(MapKind::Generic)));
-        assert_eq!(err(slice(&typed, &[])), "can't slice item of type map[string]interface {}");
+        assert_eq!(
+            err(slice(&typed, &[])),
+            "can't slice item of type map[string]interface {}"
+        );
     }
 
     #[test]
     fn comparisons_follow_basic_kinds() {
         assert!(matches!(eq(&i(3), &[V::Val(Value::Int64(3))]), Ok(true)));
         assert_eq!(
-            eq(&V::Iface(Value::Float(3.0)), &[i(3)]).unwrap_err().to_string(),
+            eq(&V::Iface(Value::Float(3.0)), &[i(3)])
+                .unwrap_err()
+                .to_string(),
             "incompatible types for comparison: float64 and int"
         );
         assert!(matches!(eq(&V::Iface(Value::Nil), &[V::Invalid]), Ok(true)));
         assert!(matches!(eq(&s("a"), &[V::Invalid]), Ok(false)));
         assert!(matches!(eq(&i(2), &[i(1), i(2)]), Ok(true)));
-        assert_eq!(eq(&i(1), &[]).unwrap_err().to_string(), "missing argument for comparison");
         assert_eq!(
-            lt(&V::Val(Value::Bool(true)), &V::Val(Value::Bool(false))).unwrap_err().to_string(),
+            eq(&i(1), &[]).unwrap_err().to_string(),
+            "missing argument for comparison"
+        );
+        assert_eq!(
+            lt(&V::Val(Value::Bool(true)), &V::Val(Value::Bool(false)))
+                .unwrap_err()
+                .to_string(),
             "invalid type for comparison"
         );
-        assert_eq!(lt(&V::Iface(Value::Nil), &i(1)).unwrap_err().to_string(), "invalid type for comparison");
+        assert_eq!(
+            lt(&V::Iface(Value::Nil), &i(1)).unwrap_err().to_string(),
+            "invalid type for comparison"
+        );
         assert!(matches!(lt(&s("B"), &s("a")), Ok(true)));
         assert!(matches!(le(&s("10"), &s("9")), Ok(true)));
         assert!(matches!(eq(&V::Val(uint8(98)), &[i(98)]), Ok(true)));
@@ -861,8 +906,20 @@ mod tests {
 
     #[test]
     fn complex_literals_parse() {
-        assert_eq!(GoComplex::parse("2.5i"), Some(GoComplex { re: 0.0, im: 2.5 }));
-        assert_eq!(GoComplex::parse("1+2i"), Some(GoComplex { re: 1.0, im: 2.0 }));
-        assert_eq!(GoComplex::parse("1e3-2i"), Some(GoComplex { re: 1000.0, im: -2.0 }));
+        assert_eq!(
+            GoComplex::parse("2.5i"),
+            Some(GoComplex { re: 0.0, im: 2.5 })
+        );
+        assert_eq!(
+            GoComplex::parse("1+2i"),
+            Some(GoComplex { re: 1.0, im: 2.0 })
+        );
+        assert_eq!(
+            GoComplex::parse("1e3-2i"),
+            Some(GoComplex {
+                re: 1000.0,
+                im: -2.0
+            })
+        );
     }
 }

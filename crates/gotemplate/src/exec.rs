@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::{
-    Arg, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, ListNode, Node,
-    NumberNode, PipeNode, TemplateNode, Tree, VariableNode,
+    Arg, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode, ListNode, Node, NumberNode,
+    PipeNode, TemplateNode, Tree, VariableNode,
 };
 use crate::builtins::{self, Builtin, GoComplex, BUILTIN_NAMES};
 use crate::error::{Error, ExecCause, ExecError, Location};
@@ -176,15 +176,25 @@ enum Callee<'t> {
     Method(Arc<dyn Object>, Signature),
 }
 
-type R<T> = Result<T, Error>;
+/// Errors are boxed inside the executor so that results stay small on the hot path.
+type R<T> = Result<T, Box<Error>>;
 
-/// Nesting units (pipelines, branches, template calls) run on one stack before the executor
-/// moves to a fresh thread; small enough to fit in a 2 MiB caller stack.
-const HOP_UNITS: usize = 192;
+/// Stack the executor uses on its caller's thread before it moves to a fresh thread (fits
+/// comfortably in the 2 MiB of a default Rust thread).
+const CALLER_STACK_BUDGET: usize = 1024 * 1024;
 /// Stack size of the threads the executor continues on.
 const HOP_STACK: usize = 256 * 1024 * 1024;
-/// Nesting units run on each of those threads.
-const HOP_UNITS_BIG: usize = 24_000;
+/// Stack the executor uses on each of those threads (the rest is headroom for the frames of
+/// one nesting step and of host functions).
+const HOP_STACK_BUDGET: usize = HOP_STACK - 16 * 1024 * 1024;
+
+/// An address on the current stack (the stack grows down on every supported target, but
+/// only the distance between two such addresses is used).
+#[inline(never)]
+fn stack_pos() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
 
 /// The state of one execution (Go's `state`), shared by nested `include` executions.
 pub(crate) struct Exec<'t> {
@@ -203,15 +213,17 @@ pub(crate) struct Exec<'t> {
     depth: usize,
     /// All nesting: template calls plus nested executions.
     nest: usize,
-    /// Nesting units on the current thread, and how many it may take.
-    units: usize,
-    unit_budget: usize,
+    /// Stack address where this thread's share of the execution began, and how much stack
+    /// it may use.
+    stack_base: usize,
+    stack_budget: usize,
     /// Bytes written so far, nested executions included.
     written: usize,
     root_name: &'t str,
 }
 
 /// Executes `tree` of a set with `data` as dot (Go's `Template.Execute`).
+#[allow(clippy::result_large_err)] // the crate-wide error type is part of the contract
 pub(crate) fn run(
     funcs: &FuncMap,
     set_name: &str,
@@ -232,14 +244,14 @@ pub(crate) fn run(
         cur: Cur::None,
         depth: 0,
         nest: 0,
-        units: 0,
-        unit_budget: HOP_UNITS,
+        stack_base: stack_pos(),
+        stack_budget: CALLER_STACK_BUDGET,
         written: 0,
         root_name: &tree.name,
     };
     let dot = V::data(data);
     ex.vars.push(("$", dot.clone()));
-    ex.walk_list(&dot, &tree.root)?;
+    ex.walk_list(&dot, &tree.root).map_err(|e| *e)?;
     Ok(ex.out)
 }
 
@@ -319,19 +331,19 @@ impl<'t> Exec<'t> {
         })
     }
 
-    fn err(&self, msg: impl Into<String>) -> Error {
+    fn err(&self, msg: impl Into<String>) -> Box<Error> {
         self.fail(ExecCause::Msg(msg.into()))
     }
 
-    fn fail(&self, cause: ExecCause) -> Error {
-        Error::Exec(ExecError {
+    fn fail(&self, cause: ExecCause) -> Box<Error> {
+        Box::new(Error::Exec(ExecError {
             name: self.tree.name.clone(),
             location: self.location(),
             cause,
-        })
+        }))
     }
 
-    fn depth_error(&self) -> Error {
+    fn depth_error(&self) -> Box<Error> {
         self.err(format!(
             "exceeded maximum template depth ({})",
             self.opts.max_depth
@@ -340,31 +352,30 @@ impl<'t> Exec<'t> {
 
     // ---- stack safety -------------------------------------------------------------------
 
-    /// Runs `f` one nesting unit deeper; when this thread's budget is used up, runs it on a
-    /// fresh thread with a large stack instead (so deep recursion cannot overflow).
+    /// Runs `f` (one nesting step deeper); when this thread's stack budget is used up, runs
+    /// it on a fresh thread with a large stack instead, so deep recursion cannot overflow.
     fn guarded<T: Send>(&mut self, f: impl FnOnce(&mut Self) -> R<T> + Send) -> R<T> {
-        if self.units < self.unit_budget {
-            self.units += 1;
-            let r = f(self);
-            self.units -= 1;
-            return r;
+        if stack_pos().abs_diff(self.stack_base) < self.stack_budget {
+            return f(self);
         }
-        let (saved_units, saved_budget) = (self.units, self.unit_budget);
-        self.units = 1;
-        self.unit_budget = HOP_UNITS_BIG;
+        let (saved_base, saved_budget) = (self.stack_base, self.stack_budget);
         let outcome = std::thread::scope(|scope| {
             let this = &mut *self;
-            match std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .name("gotemplate-exec".into())
                 .stack_size(HOP_STACK)
-                .spawn_scoped(scope, move || f(this))
-            {
+                .spawn_scoped(scope, move || {
+                    this.stack_base = stack_pos();
+                    this.stack_budget = HOP_STACK_BUDGET;
+                    f(this)
+                });
+            match spawned {
                 Ok(handle) => handle.join().ok(),
                 Err(_) => None,
             }
         });
-        self.units = saved_units;
-        self.unit_budget = saved_budget;
+        self.stack_base = saved_base;
+        self.stack_budget = saved_budget;
         match outcome {
             Some(r) => r,
             None => Err(self.err("template execution failed: cannot continue on a new thread")),
@@ -588,7 +599,11 @@ impl<'t> Exec<'t> {
                 }
                 let int64 = matches!(v, Value::Int64(_));
                 for i in 0..*n {
-                    let e = if int64 { Value::Int64(i) } else { Value::Int(i) };
+                    let e = if int64 {
+                        Value::Int64(i)
+                    } else {
+                        Value::Int(i)
+                    };
                     if !self.range_iteration(r, mark, V::Invalid, V::Val(e))? {
                         break;
                     }
@@ -717,7 +732,10 @@ impl<'t> Exec<'t> {
             Arg::Nil(_) => Err(self.err("nil is not a command")),
             Arg::Number(n) => self.ideal_constant(first, n),
             Arg::String(s) => Ok(V::Val(Value::String(s.text.clone()))),
-            _ => Err(self.err(format!("can't evaluate command {}", quote(&first.to_string())))),
+            _ => Err(self.err(format!(
+                "can't evaluate command {}",
+                quote(&first.to_string())
+            ))),
         }
     }
 
@@ -1170,7 +1188,7 @@ impl<'t> Exec<'t> {
     }
 
     /// The error for a literal of the wrong kind (`expected string; found 1`).
-    fn literal_mismatch(&self, t: ArgType, n: &'t Arg) -> Error {
+    fn literal_mismatch(&self, t: ArgType, n: &'t Arg) -> Box<Error> {
         match t {
             ArgType::Bool => self.err(format!("expected bool; found {n}")),
             ArgType::String => self.err(format!("expected string; found {n}")),
@@ -1198,10 +1216,11 @@ impl<'t> Exec<'t> {
     }
 }
 
+#[allow(clippy::result_large_err)] // the trait's signatures are part of the contract
 impl Context for Exec<'_> {
     fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, Error> {
         match self.lookup(name) {
-            Some(tree) => self.nested(tree, data),
+            Some(tree) => self.nested(tree, data).map_err(|e| *e),
             None => Err(Error::Other(format!(
                 "template: no template {} associated with template {}",
                 quote(name),
@@ -1212,7 +1231,7 @@ impl Context for Exec<'_> {
 
     fn parse_and_execute(&mut self, name: &str, text: &str, data: &Value) -> Result<String, Error> {
         if self.nest >= self.opts.max_depth {
-            return Err(self.depth_error());
+            return Err(*self.depth_error());
         }
         let funcs = self.funcs;
         let is_func = |f: &str| funcs.contains(f) || BUILTIN_NAMES.contains(&f);
@@ -1252,14 +1271,14 @@ impl Context for Exec<'_> {
             cur: Cur::None,
             depth: 0,
             nest: self.nest,
-            units: self.units,
-            unit_budget: self.unit_budget,
+            stack_base: self.stack_base,
+            stack_budget: self.stack_budget,
             written: self.written,
             root_name: self.root_name,
         };
         let r = child.nested(&top, data);
         self.written = child.written;
-        r
+        r.map_err(|e| *e)
     }
 
     fn root_template_name(&self) -> String {

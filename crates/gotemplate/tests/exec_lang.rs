@@ -11,15 +11,47 @@ fn t(name: &str, text: &str, want: &str) {
 
 #[test]
 fn variables() {
-    t("declare", "[{{ $x := 1 }}]{{ $x }}{{ $a1 := 1 }}{{ $_ := 2 }}{{ $a1 }}{{ $_ }}{{ ($x) }}", "[]1121");
-    t("pipeline", "{{ $x := \"ab\" | upper | printf \"%s!\" }}{{ $x }}", "AB!");
+    t(
+        "declare",
+        "[{{ $x := 1 }}]{{ $x }}{{ $a1 := 1 }}{{ $_ := 2 }}{{ $a1 }}{{ $_ }}{{ ($x) }}",
+        "[]1121",
+    );
+    t(
+        "pipeline",
+        "{{ $x := \"ab\" | upper | printf \"%s!\" }}{{ $x }}",
+        "AB!",
+    );
     t("assign", "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}", "2");
-    t("assign_in_if", "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}", "2");
-    t("shadow", "{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}", "21");
-    t("with_assign", "{{ $x := \"a\" }}{{ with .Values.s }}{{ $x = . }}{{ end }}{{ $x }}", "str");
-    t("if_decl_else", "{{ if $v := .Values.emptystr }}yes{{ else }}[{{ $v }}]{{ end }}", "[]");
-    t("dollar", "{{ with .Values.m }}{{ $.Values.s }}{{ end }}", "str");
-    t("range_single", "{{ range $v := .Values.strs }}{{ . }}{{ $v }}{{ end }}", "bbaacc");
+    t(
+        "assign_in_if",
+        "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+        "2",
+    );
+    t(
+        "shadow",
+        "{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}",
+        "21",
+    );
+    t(
+        "with_assign",
+        "{{ $x := \"a\" }}{{ with .Values.s }}{{ $x = . }}{{ end }}{{ $x }}",
+        "str",
+    );
+    t(
+        "if_decl_else",
+        "{{ if $v := .Values.emptystr }}yes{{ else }}[{{ $v }}]{{ end }}",
+        "[]",
+    );
+    t(
+        "dollar",
+        "{{ with .Values.m }}{{ $.Values.s }}{{ end }}",
+        "str",
+    );
+    t(
+        "range_single",
+        "{{ range $v := .Values.strs }}{{ . }}{{ $v }}{{ end }}",
+        "bbaacc",
+    );
     t(
         "range_reassign",
         "{{ $acc := list }}{{ range .Values.strs }}{{ $acc = append $acc (upper .) }}{{ end }}{{ $acc }}",
@@ -30,7 +62,11 @@ fn variables() {
         "{{ $a := 1 }}{{ range .Values.strs }}{{ $b := . }}{{ with $.Values.s }}{{ $a }}{{ $b }}{{ . }};{{ end }}{{ end }}",
         "1bstr;1astr;1cstr;",
     );
-    t("map_var_missing", "{{ $m := .Values.m }}[{{ $m.nope }}]", "[<no value>]");
+    t(
+        "map_var_missing",
+        "{{ $m := .Values.m }}[{{ $m.nope }}]",
+        "[<no value>]",
+    );
     t(
         "set_through_var",
         "{{ $m := .Values.m }}{{ $_ := set $m \"z\" 26 }}{{ .Values.m.z }}",
@@ -70,13 +106,21 @@ fn control() {
         "{{ if .Values.nope }}yes{{ else }}no{{ end }}|{{ if .Values.list | len | eq 3 }}three{{ end }}|{{ if and .Values.t (not .Values.fa) }}A{{ end }}{{ if or .Values.fa .Values.s }}B{{ end }}",
         "no|three|AB",
     );
-    t("guard", "{{ if .Values.a }}{{ if .Values.a.b }}x{{ end }}{{ else }}no a{{ end }}", "no a");
+    t(
+        "guard",
+        "{{ if .Values.a }}{{ if .Values.a.b }}x{{ end }}{{ else }}no a{{ end }}",
+        "no a",
+    );
     t(
         "field_of_missing",
         "{{ if .Values.a.b }}x{{ end }}",
         "ERR: template: t:1:13: executing \"t\" at <.Values.a.b>: nil pointer evaluating interface {}.b",
     );
-    t("with", "{{ with .Values.m }}{{ .a }}-{{ .b }}{{ end }}", "1-2");
+    t(
+        "with",
+        "{{ with .Values.m }}{{ .a }}-{{ .b }}{{ end }}",
+        "1-2",
+    );
     t(
         "with_else",
         "{{ with .Values.emptystr }}x{{ else }}empty{{ end }}|{{ with .Values.missing }}x{{ else }}missing{{ end }}",
@@ -87,7 +131,11 @@ fn control() {
         "{{ with .Values.missing }}A{{ else with .Values.s }}B{{ . }}{{ end }}|{{ with .Values.s }}A{{ . }}{{ else with .Values.num }}B{{ end }}",
         "Bstr|Astr",
     );
-    t("with_var", "{{ with $x := .Values.m }}{{ $x.c }}{{ . | len }}{{ end }}", "33");
+    t(
+        "with_var",
+        "{{ with $x := .Values.m }}{{ $x.c }}{{ . | len }}{{ end }}",
+        "33",
+    );
     t(
         "range_map",
         "{{ range $k, $v := .Values.m }}{{ $k }}={{ $v }} {{ end }}|{{ range .Values.m }}{{ . }}{{ end }}",
@@ -118,7 +166,11 @@ fn control() {
         "{{ range \"abc\" }}{{ . }}{{ end }}",
         "ERR: template: t:1:9: executing \"t\" at <\"abc\">: range can't iterate over abc",
     );
-    t("range_objs", "{{ range .Values.objs }}{{ .name }}={{ .v }};{{ end }}", "o1=1;o2=2;");
+    t(
+        "range_objs",
+        "{{ range .Values.objs }}{{ .name }}={{ .v }};{{ end }}",
+        "o1=1;o2=2;",
+    );
     t(
         "range_modify",
         "{{ $l := list 1 2 }}{{ range $l }}{{ $l = append $l 9 }}{{ . }}{{ end }}|{{ $l }}",
@@ -150,16 +202,32 @@ fn control() {
 
 #[test]
 fn templates_and_defines() {
-    t("define", "{{ define \"greet\" }}hi {{ . }}{{ end }}{{ template \"greet\" \"bob\" }}", "hi bob");
+    t(
+        "define",
+        "{{ define \"greet\" }}hi {{ . }}{{ end }}{{ template \"greet\" \"bob\" }}",
+        "hi bob",
+    );
     t("excluded", "a{{ define \"x\" }}XXX{{ end }}b", "ab");
-    t("no_data", "{{ define \"x\" }}[{{ . }}]{{ end }}{{ template \"x\" }}", "[<no value>]");
-    t("no_data_print", "{{ define \"x\" }}[{{ print . }}]{{ end }}{{ template \"x\" }}", "[<nil>]");
+    t(
+        "no_data",
+        "{{ define \"x\" }}[{{ . }}]{{ end }}{{ template \"x\" }}",
+        "[<no value>]",
+    );
+    t(
+        "no_data_print",
+        "{{ define \"x\" }}[{{ print . }}]{{ end }}{{ template \"x\" }}",
+        "[<nil>]",
+    );
     t(
         "pipeline_arg",
         "{{ define \"x\" }}<{{ . }}>{{ end }}{{ template \"x\" .Values.list | len }}",
         "<3>",
     );
-    t("dollar_is_arg", "{{ define \"x\" }}{{ $ }}{{ end }}{{ template \"x\" 42 }}", "42");
+    t(
+        "dollar_is_arg",
+        "{{ define \"x\" }}{{ $ }}{{ end }}{{ template \"x\" 42 }}",
+        "42",
+    );
     t(
         "countdown",
         "{{ define \"down\" }}{{ . }}{{ if gt . 0 }} {{ template \"down\" (sub . 1) }}{{ end }}{{ end }}{{ template \"down\" 5 }}",
@@ -170,7 +238,11 @@ fn templates_and_defines() {
         "{{ template \"nope\" }}",
         "ERR: template: t:1:12: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined",
     );
-    t("first_empty", "{{ define \"x\" }}{{ end }}{{ define \"x\" }}2{{ end }}{{ template \"x\" }}", "2");
+    t(
+        "first_empty",
+        "{{ define \"x\" }}{{ end }}{{ define \"x\" }}2{{ end }}{{ template \"x\" }}",
+        "2",
+    );
     t(
         "block",
         "{{ block \"b\" . }}default {{ .Values.s }}{{ end }}",
@@ -182,8 +254,14 @@ fn templates_and_defines() {
 fn sets_follow_add_parse_tree() {
     // Later files win, but an empty redefinition never replaces a real one.
     let files = [
-        ("case", "{{ define \"x\" }}from-case{{ end }}{{ template \"x\" }}|{{ template \"y\" }}"),
-        ("_helpers", "{{ define \"x\" }}from-helpers{{ end }}{{ define \"y\" }}y1{{ end }}"),
+        (
+            "case",
+            "{{ define \"x\" }}from-case{{ end }}{{ template \"x\" }}|{{ template \"y\" }}",
+        ),
+        (
+            "_helpers",
+            "{{ define \"x\" }}from-helpers{{ end }}{{ define \"y\" }}y1{{ end }}",
+        ),
         ("_empty", "{{ define \"y\" }}  {{ end }}"),
     ];
     let got = run_with(&files, "case", &values(), gotemplate::MissingKey::Zero);
@@ -199,10 +277,18 @@ fn sets_follow_add_parse_tree() {
     );
     // A clone is independent of the original.
     let mut clone = set.clone();
-    clone.parse("x", "{{ define \"x\" }}cloned{{ end }}").unwrap_or_else(|e| panic!("{e}"));
+    clone
+        .parse("x", "{{ define \"x\" }}cloned{{ end }}")
+        .unwrap_or_else(|e| panic!("{e}"));
     let o = opts(gotemplate::MissingKey::Zero);
-    assert_eq!(clone.execute("case", &values(), &o).ok().as_deref(), Some("cloned|y1"));
-    assert_eq!(set.execute("case", &values(), &o).ok().as_deref(), Some("from-helpers|y1"));
+    assert_eq!(
+        clone.execute("case", &values(), &o).ok().as_deref(),
+        Some("cloned|y1")
+    );
+    assert_eq!(
+        set.execute("case", &values(), &o).ok().as_deref(),
+        Some("from-helpers|y1")
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use gotemplate::{
-    ArgType, ExecOptions, FuncError, FuncMap, List, Map, MapKind, MissingKey, Signature,
-    Templates, Value,
+    ArgType, ExecOptions, FuncError, FuncMap, List, Map, MapKind, MissingKey, Signature, Templates,
+    Value,
 };
 
 pub fn values() -> Value {
@@ -37,7 +37,10 @@ pub fn values() -> Value {
                     ("c", Value::Float(3.0)),
                 ]),
             ),
-            ("nested", m(vec![("a", m(vec![("b", nums(&[10.0, 20.0]))]))])),
+            (
+                "nested",
+                m(vec![("a", m(vec![("b", nums(&[10.0, 20.0]))]))]),
+            ),
             (
                 "objs",
                 Value::List(List::new(vec![
@@ -95,12 +98,14 @@ pub fn funcs() -> FuncMap {
     f.add("list", Signature::variadic(&[], Any), |_, a| {
         Ok(Value::List(List::new(a.to_vec())))
     });
-    f.add("append", Signature::fixed(&[Any, Any]), |_, a| match arg(a, 0) {
-        Value::List(mut l) => {
-            l.push(arg(a, 1));
-            Ok(Value::List(l))
+    f.add("append", Signature::fixed(&[Any, Any]), |_, a| {
+        match arg(a, 0) {
+            Value::List(mut l) => {
+                l.push(arg(a, 1));
+                Ok(Value::List(l))
+            }
+            _ => Err(FuncError::msg("not a list")),
         }
-        _ => Err(FuncError::msg("not a list")),
     });
     f.add("dict", Signature::variadic(&[], Any), |_, a| {
         let m = Map::new();
@@ -110,12 +115,16 @@ pub fn funcs() -> FuncMap {
         }
         Ok(Value::Map(m))
     });
-    f.add("set", Signature::fixed(&[ArgType::Map, String, Any]), |_, a| {
-        if let Value::Map(m) = arg(a, 0) {
-            m.insert(text(a, 1), arg(a, 2));
-        }
-        Ok(arg(a, 0))
-    });
+    f.add(
+        "set",
+        Signature::fixed(&[ArgType::Map, String, Any]),
+        |_, a| {
+            if let Value::Map(m) = arg(a, 0) {
+                m.insert(text(a, 1), arg(a, 2));
+            }
+            Ok(arg(a, 0))
+        },
+    );
     f.add("typeOf", Signature::fixed(&[Any]), |_, a| {
         Ok(Value::from(arg(a, 0).type_name()))
     });
@@ -173,7 +182,8 @@ pub fn run_with(
     mk: MissingKey,
 ) -> Result<String, String> {
     let set = set_with(files)?;
-    set.execute(name, data, &opts(mk)).map_err(|e| e.to_string())
+    set.execute(name, data, &opts(mk))
+        .map_err(|e| e.to_string())
 }
 
 /// Output of `text`, or the error text prefixed with `ERR:`.
