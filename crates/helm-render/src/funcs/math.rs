@@ -174,18 +174,86 @@ fn go_min(x: f64, y: f64) -> f64 {
     }
 }
 
-/// `10^places` as Go's `math.Pow(10, places)` gives it (exact for the common range).
-fn pow10(places: i64) -> f64 {
-    const EXACT: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let idx = usize::try_from(places.unsigned_abs()).unwrap_or(usize::MAX);
-    match EXACT.get(idx) {
-        Some(p) if places >= 0 => *p,
-        Some(p) => 1.0 / p,
-        None => 10f64.powf(places as f64),
+/// Go's `math.Frexp` for finite non-zero values: `f = frac × 2^exp`, `frac` in [0.5, 1).
+fn frexp(f: f64) -> (f64, i64) {
+    if f == 0.0 || !f.is_finite() {
+        return (f, 0);
     }
+    let (f, e0) = normalize(f);
+    let bits = f.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64 - 1022 + e0;
+    let bits = (bits & !(0x7ff << 52)) | (1022 << 52);
+    (f64::from_bits(bits), exp)
+}
+
+/// Go's `normalize`: subnormals scaled into the normal range.
+fn normalize(f: f64) -> (f64, i64) {
+    if f.abs() < f64::MIN_POSITIVE {
+        (f * (1u64 << 52) as f64, -52)
+    } else {
+        (f, 0)
+    }
+}
+
+/// Go's `math.Ldexp`, including its rounding of subnormal results.
+fn ldexp(frac: f64, exp: i64) -> f64 {
+    if frac == 0.0 || !frac.is_finite() {
+        return frac;
+    }
+    let (frac, e) = normalize(frac);
+    let x = frac.to_bits();
+    let mut exp = exp + e + ((x >> 52) & 0x7ff) as i64 - 1023;
+    if exp < -1075 {
+        return 0f64.copysign(frac);
+    }
+    if exp > 1023 {
+        return f64::INFINITY.copysign(frac);
+    }
+    let mut m = 1.0;
+    if exp < -1022 {
+        exp += 53;
+        m = 1.0 / (1u64 << 53) as f64;
+    }
+    let x = (x & !(0x7ff << 52)) | (((exp + 1023) as u64) << 52);
+    m * f64::from_bits(x)
+}
+
+/// `10^places` exactly as Go's `math.Pow(10, places)` computes it for an integer exponent:
+/// repeated squaring of the `Frexp` mantissa, then `Ldexp`.
+fn pow10(places: i64) -> f64 {
+    if places == 0 {
+        return 1.0;
+    }
+    let yi = places.unsigned_abs();
+    if yi >= 1 << 63 {
+        return if places > 0 { f64::INFINITY } else { 0.0 };
+    }
+    let mut a1 = 1.0f64;
+    let mut ae: i64 = 0;
+    let (mut x1, mut xe) = frexp(10.0);
+    let mut i = yi;
+    while i != 0 {
+        if !(-(1 << 12)..=(1 << 12)).contains(&xe) {
+            ae += xe;
+            break;
+        }
+        if i & 1 == 1 {
+            a1 *= x1;
+            ae += xe;
+        }
+        x1 *= x1;
+        xe <<= 1;
+        if x1 < 0.5 {
+            x1 += x1;
+            xe -= 1;
+        }
+        i >>= 1;
+    }
+    if places < 0 {
+        a1 = 1.0 / a1;
+        ae = -ae;
+    }
+    ldexp(a1, ae)
 }
 
 /// Sprig's `round`: scale, compare the fractional part with `round_on`, then ceil or floor.
@@ -433,6 +501,16 @@ mod tests {
         assert_eq!(round(123.456, -1, 0.5), 120.0);
         assert_eq!(round(2.5, 0, 0.6), 2.0);
         assert_eq!(round(1.25, 1, 0.5), 1.3);
+    }
+
+    #[test]
+    fn pow10_matches_go() {
+        assert_eq!(pow10(2), 100.0);
+        assert_eq!(pow10(-1), 0.1);
+        assert_eq!(pow10(22), 1e22);
+        assert_eq!(round(3e30, -25, 0.5), 3.0000000000000003e30);
+        assert_eq!(pow10(400), f64::INFINITY);
+        assert_eq!(pow10(-400), 0.0);
     }
 
     #[test]
