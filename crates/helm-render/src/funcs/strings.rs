@@ -99,20 +99,10 @@ pub fn register(m: &mut FuncMap) {
         repeat(arg_str(a, 1), arg_int(a, 0)).map(Value::from)
     });
     m.add("wrap", Signature::fixed(&[Int, S]), |_, a| {
-        Ok(Value::from(wrap_custom(
-            arg_str(a, 1),
-            arg_int(a, 0),
-            "",
-            false,
-        )))
+        wrap_custom(arg_str(a, 1), arg_int(a, 0), "", false).map(Value::from)
     });
     m.add("wrapWith", Signature::fixed(&[Int, S, S]), |_, a| {
-        Ok(Value::from(wrap_custom(
-            arg_str(a, 2),
-            arg_int(a, 0),
-            arg_str(a, 1),
-            true,
-        )))
+        wrap_custom(arg_str(a, 2), arg_int(a, 0), arg_str(a, 1), true).map(Value::from)
     });
     m.add("contains", s2(), |_, a| {
         Ok(Value::Bool(arg_str(a, 1).contains(arg_str(a, 0))))
@@ -155,8 +145,15 @@ pub fn register(m: &mut FuncMap) {
     });
     m.add("replace", Signature::fixed(&[S, S, S]), |_, a| {
         let (old, new, src) = (arg_str(a, 0), arg_str(a, 1), arg_str(a, 2));
-        if old.is_empty() && !src.is_empty() && new.len() > MAX_OUTPUT / (src.len() + 1) {
-            return Err(FuncError::msg("strings: Replace output length overflow"));
+        let hits = if old.is_empty() {
+            src.chars().count() + 1
+        } else {
+            src.matches(old).count()
+        };
+        if hits.saturating_mul(new.len()) > MAX_OUTPUT {
+            return Err(FuncError::msg(format!(
+                "replace: output exceeds the limit of {MAX_OUTPUT} bytes"
+            )));
         }
         Ok(Value::from(src.replace(old, new)))
     });
@@ -455,7 +452,7 @@ fn abbreviate_full(s: &[u8], offset: i64, max_width: i64) -> String {
         return lossy(s);
     }
     let mut offset = offset.min(len);
-    if len - offset < max_width - 3 {
+    if len.saturating_sub(offset) < max_width - 3 {
         offset = len - (max_width - 3);
     }
     let slice = |a: i64, b: i64| {
@@ -506,9 +503,9 @@ fn indent(spaces: i64, v: &str) -> Result<String, FuncError> {
 
 /// goutils `WrapCustom` (byte based): breaks at the last space within the width, long words
 /// broken only when `wrap_long` is set.
-fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
+fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> Result<String, FuncError> {
     if s.is_empty() {
-        return String::new();
+        return Ok(String::new());
     }
     let newline = if newline.is_empty() { "\n" } else { newline };
     let b = s.as_bytes();
@@ -519,6 +516,11 @@ fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(len + 16);
     let mut offset = 0usize;
     while len - offset > width {
+        if out.len() > MAX_OUTPUT {
+            return Err(FuncError::msg(format!(
+                "wrap: output exceeds the limit of {MAX_OUTPUT} bytes"
+            )));
+        }
         if b.get(offset) == Some(&b' ') {
             offset += 1;
             continue;
@@ -552,7 +554,7 @@ fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
         }
     }
     out.extend_from_slice(b.get(offset..).unwrap_or_default());
-    lossy(&out)
+    Ok(lossy(&out))
 }
 
 /// Go's `strings.SplitN` (`n < 0`: all parts; `n == 0`: none; an empty separator splits
@@ -919,21 +921,26 @@ mod tests {
         assert_eq!(abbreviate_full(b"hello", 0, 4), "h...");
         assert_eq!(abbreviate_full(b"1234 5678 9123", 5, 10), "...5678...");
         assert_eq!(abbreviate_full(b"abcdefghij", 0, 7), "abcd...");
+        assert_eq!(abbreviate_full(b"abcdefghij", i64::MIN, 7), "abcd...");
     }
 
     #[test]
     fn wrapping() {
         assert_eq!(
-            wrap_custom("The quick brown fox jumps over the lazy dog", 10, "", false),
+            wrap_custom("The quick brown fox jumps over the lazy dog", 10, "", false)
+                .unwrap_or_default(),
             "The quick\nbrown fox\njumps over\nthe lazy\ndog"
         );
         assert_eq!(
-            wrap_custom("abcdefghijkl mn", 5, "", false),
+            wrap_custom("abcdefghijkl mn", 5, "", false).unwrap_or_default(),
             "abcdefghijkl\nmn"
         );
-        assert_eq!(wrap_custom("Hello World", 5, "\t", true), "Hello\tWorld");
         assert_eq!(
-            wrap_custom("abc def ghi", 3, "<br>", true),
+            wrap_custom("Hello World", 5, "\t", true).unwrap_or_default(),
+            "Hello\tWorld"
+        );
+        assert_eq!(
+            wrap_custom("abc def ghi", 3, "<br>", true).unwrap_or_default(),
             "abc<br>def<br>ghi"
         );
     }
