@@ -246,14 +246,27 @@ fn is_title(c: char) -> bool {
         | 0x1FBC | 0x1FCC | 0x1FFC)
 }
 
-/// Go's `unicode.IsUpper`.
+/// Go's `unicode.IsUpper` (category Lu): Rust's `Uppercase` property minus the
+/// `Other_Uppercase` symbols (circled letters, Roman numerals).
 fn is_upper(c: char) -> bool {
-    c.is_uppercase() && !is_title(c)
+    c.is_uppercase()
+        && !is_title(c)
+        && !matches!(c as u32,
+            0x2160..=0x216F | 0x24B6..=0x24CF | 0x1F130..=0x1F149 | 0x1F150..=0x1F169
+            | 0x1F170..=0x1F189)
 }
 
-/// Go's `unicode.IsLower`.
+/// Go's `unicode.IsLower` (category Ll): Rust's `Lowercase` property minus the
+/// `Other_Lowercase` modifier letters and symbols.
 fn is_lower(c: char) -> bool {
     c.is_lowercase()
+        && !matches!(c as u32,
+            0xAA | 0xBA | 0x2B0..=0x2B8 | 0x2C0..=0x2C1 | 0x2E0..=0x2E4 | 0x345 | 0x37A
+            | 0x10FC | 0x1D2C..=0x1D6A | 0x1D78 | 0x1D9B..=0x1DBF | 0x2071 | 0x207F
+            | 0x2090..=0x209C | 0x2170..=0x217F | 0x24D0..=0x24E9 | 0x2C7C..=0x2C7D
+            | 0xA69C..=0xA69D | 0xA770 | 0xA7F2..=0xA7F4 | 0xA7F8..=0xA7F9 | 0xAB5C..=0xAB5F
+            | 0xAB69 | 0x10780 | 0x10783..=0x10785 | 0x10787..=0x107B0 | 0x107B2..=0x107BA
+            | 0x1E030..=0x1E06D)
 }
 
 /// Go's `unicode.IsSpace` for a rune made from one byte (Latin-1), as goutils uses it.
