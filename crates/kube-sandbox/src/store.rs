@@ -1325,6 +1325,12 @@ fn fix_apply_versions(obj: &mut Value, api_version: &str) {
 fn normalize(rt: &ResourceType, obj: &mut Value) {
     if rt.kind == "Secret" && rt.group.is_empty() {
         if let Value::Object(m) = obj {
+            if m.get("type")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                m.insert("type".into(), json!("Opaque"));
+            }
             if let Some(Value::Object(sd)) = m.remove("stringData") {
                 let data = m.entry("data").or_insert_with(|| json!({}));
                 if let Value::Object(d) = data {

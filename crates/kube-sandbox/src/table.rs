@@ -224,8 +224,10 @@ fn computed(obj: &Value, name: &str) -> Value {
 
 /// `column_definitions` for a resource type (Name first).
 pub fn column_definitions(rt: &ResourceType) -> Vec<Value> {
+    // Events list their name only with `-o wide`, as the real server does.
+    let name_priority = i64::from(rt.kind == "Event" && rt.group.is_empty());
     let mut cols = vec![json!({"name": "Name", "type": "string", "format": "name",
-        "description": "Name must be unique within a namespace.", "priority": 0})];
+        "description": "Name must be unique within a namespace.", "priority": name_priority})];
     for c in &rt.columns {
         let (t, f) = if c.type_ == "date" {
             ("string", "")
