@@ -217,7 +217,13 @@ pub fn object_json(o: &Arc<dyn Object>) -> JsonView {
                 ("KubeClientVersion", "kube_client_version", false),
             ])
         }
-        "time.Time" => return JsonView::Value(Value::str(time_rfc3339(&o.format_v()))),
+        "time.Time" => {
+            let text = match o.as_any().downcast_ref::<crate::funcs::dates::GoTime>() {
+                Some(t) => t.format("2006-01-02T15:04:05.999999999Z07:00"),
+                None => time_rfc3339(&o.format_v()),
+            };
+            return JsonView::Value(Value::str(text));
+        }
         _ => {}
     }
     if let Some(l) = o.as_list() {
@@ -243,7 +249,11 @@ fn time_rfc3339(s: &str) -> String {
     let zone = if offset == "+0000" {
         "Z".to_string()
     } else if offset.len() == 5 {
-        format!("{}:{}", offset.get(..3).unwrap_or(""), offset.get(3..).unwrap_or(""))
+        format!(
+            "{}:{}",
+            offset.get(..3).unwrap_or(""),
+            offset.get(3..).unwrap_or("")
+        )
     } else {
         offset.to_string()
     };
@@ -601,8 +611,8 @@ impl JsonParser<'_> {
                 self.i += 1;
             }
         }
-        let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default())
-            .unwrap_or_default();
+        let text =
+            std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default();
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::Float(f)),
             _ => {
@@ -827,7 +837,10 @@ mod tests {
         assert_eq!(format_float_json(1e-7), "1e-7");
         assert_eq!(format_float_json(0.000001), "0.000001");
         assert_eq!(format_float_json(-0.0), "-0");
-        assert_eq!(format_float_json(12345678901234567890.0), "12345678901234567000");
+        assert_eq!(
+            format_float_json(12345678901234567890.0),
+            "12345678901234567000"
+        );
         assert_eq!(format_float_g(1e6, 64), "1e+06");
         assert_eq!(format_float_g(8080.0, 64), "8080");
         assert_eq!(format_float_g(123456789012.0, 64), "1.23456789012e+11");
@@ -844,7 +857,10 @@ mod tests {
             ("k<", Value::str(">v&")),
             ("b", Value::List(List::new(vec![Value::Int(1), Value::Nil]))),
         ]);
-        assert_eq!(to_json(&v).unwrap(), r#"{"b":[1,null],"k\u003c":"\u003ev\u0026"}"#);
+        assert_eq!(
+            to_json(&v).unwrap(),
+            r#"{"b":[1,null],"k\u003c":"\u003ev\u0026"}"#
+        );
         assert_eq!(to_raw_json(&v).unwrap(), r#"{"b":[1,null],"k<":">v&"}"#);
         assert_eq!(
             to_json(&Value::str("é ✓ 🎉 \u{2028} \u{1} \t")).unwrap(),
@@ -854,15 +870,27 @@ mod tests {
             to_json(&Value::Float(f64::NAN)).unwrap_err().0,
             "json: unsupported value: NaN"
         );
-        assert_eq!(to_json(&Value::Bytes(Arc::from(&b"hello"[..]))).unwrap(), "\"aGVsbG8=\"");
+        assert_eq!(
+            to_json(&Value::Bytes(Arc::from(&b"hello"[..]))).unwrap(),
+            "\"aGVsbG8=\""
+        );
     }
 
     #[test]
     fn pretty() {
-        assert_eq!(to_pretty_json(&Value::List(List::new(vec![]))).unwrap(), "[]");
+        assert_eq!(
+            to_pretty_json(&Value::List(List::new(vec![]))).unwrap(),
+            "[]"
+        );
         assert_eq!(to_pretty_json(&m(vec![])).unwrap(), "{}");
-        let v = m(vec![("a", Value::List(List::new(vec![Value::Int(1), m(vec![])])))]);
-        assert_eq!(to_pretty_json(&v).unwrap(), "{\n  \"a\": [\n    1,\n    {}\n  ]\n}");
+        let v = m(vec![(
+            "a",
+            Value::List(List::new(vec![Value::Int(1), m(vec![])])),
+        )]);
+        assert_eq!(
+            to_pretty_json(&v).unwrap(),
+            "{\n  \"a\": [\n    1,\n    {}\n  ]\n}"
+        );
     }
 
     #[test]
@@ -875,7 +903,9 @@ mod tests {
             "invalid character 'b' looking for beginning of object key string"
         );
         assert_eq!(
-            from_json("{\"n\": 1e400}").get("Error").and_then(|v| v.as_str().map(String::from)),
+            from_json("{\"n\": 1e400}")
+                .get("Error")
+                .and_then(|v| v.as_str().map(String::from)),
             Some("json: cannot unmarshal number 1e400 into Go value of type float64".to_string())
         );
         let l = from_json_array("{\"a\": 1}");
@@ -884,6 +914,9 @@ mod tests {
             Some("json: cannot unmarshal object into Go value of type []interface {}".to_string())
         );
         assert_eq!(decode("").unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(decode("[1] x").unwrap_err(), "invalid character 'x' after top-level value");
+        assert_eq!(
+            decode("[1] x").unwrap_err(),
+            "invalid character 'x' after top-level value"
+        );
     }
 }

@@ -218,7 +218,13 @@ impl Encoder {
         self.map(key, m, false, depth + 1)
     }
 
-    fn map(&mut self, key: &[String], m: &Map, inline: bool, depth: usize) -> Result<(), TomlError> {
+    fn map(
+        &mut self,
+        key: &[String],
+        m: &Map,
+        inline: bool,
+        depth: usize,
+    ) -> Result<(), TomlError> {
         let mut direct = Vec::new();
         let mut sub = Vec::new();
         for (k, v) in m.entries() {
@@ -330,18 +336,27 @@ pub fn from_toml(text: &str) -> Map {
         s: text.chars().collect(),
         i: 0,
         line: 1,
-        last_key: String::new(),
+        ctx: Vec::new(),
+        in_kv: None,
         root: root.clone(),
         current: root.clone(),
         defined: Vec::new(),
     };
     if let Err(msg) = p.document() {
-        let e = if p.last_key.is_empty() {
+        let last = p.last_key();
+        let e = if last.is_empty() {
             format!("toml: line {}: {msg}", p.line)
         } else {
-            format!("toml: line {} (last key {}): {msg}", p.line, crate::json::go_quote(&p.last_key))
+            format!(
+                "toml: line {} (last key {}): {msg}",
+                p.line,
+                crate::json::go_quote(&last)
+            )
         };
-        root.insert("Error", Value::str(e));
+        // Go decodes only after a successful parse: on error the map holds just the error.
+        let failed = Map::new();
+        failed.insert("Error", Value::str(e));
+        return failed;
     }
     root
 }
@@ -350,7 +365,10 @@ struct Parser {
     s: Vec<char>,
     i: usize,
     line: usize,
-    last_key: String,
+    /// The `[table]` header path in effect.
+    ctx: Vec<String>,
+    /// The key of the key/value pair being parsed.
+    in_kv: Option<Vec<String>>,
     root: Map,
     current: Map,
     /// Tables defined with a `[header]` (by dotted path), to reject redefinitions.
@@ -360,6 +378,19 @@ struct Parser {
 type PResult<T> = Result<T, String>;
 
 impl Parser {
+    /// BurntSushi's `current()` key for error messages.
+    fn last_key(&self) -> String {
+        let mut k = self.ctx.clone();
+        if let Some(kv) = &self.in_kv {
+            k.extend(kv.iter().cloned());
+        }
+        key_string(&k)
+    }
+
+    fn dup(&self) -> String {
+        format!("Key '{}' has already been defined.", self.last_key())
+    }
+
     fn peek(&self) -> Option<char> {
         self.s.get(self.i).copied()
     }
@@ -435,6 +466,8 @@ impl Parser {
             match self.peek() {
                 None => return Ok(()),
                 Some('[') => {
+                    // A header starts a new context: errors in it name no key.
+                    self.ctx.clear();
                     if self.peek_at(1) == Some('[') {
                         self.i += 2;
                         let path = self.key_path(']')?;
@@ -455,11 +488,16 @@ impl Parser {
                     self.expect_eol()?;
                 }
                 Some(_) => {
+                    if self.peek() == Some('=') {
+                        return Err("unexpected '=': key name appears blank".to_string());
+                    }
                     let path = self.key_path('=')?;
+                    self.in_kv = Some(path.clone());
                     if self.peek() != Some('=') {
                         return Err(match self.peek() {
-                            None | Some('\n') => "unexpected EOF; expected key separator '='"
-                                .to_string(),
+                            None | Some('\n') => {
+                                "unexpected EOF; expected key separator '='".to_string()
+                            }
                             Some(c) => format!("expected key separator '=', but got '{c}' instead"),
                         });
                     }
@@ -468,6 +506,7 @@ impl Parser {
                     let v = self.value(0)?;
                     let current = self.current.clone();
                     self.assign(&current, &path, v)?;
+                    self.in_kv = None;
                     self.expect_eol()?;
                 }
             }
@@ -503,11 +542,14 @@ impl Parser {
                             Some(c) => format!("bare keys cannot contain '{c}'"),
                         });
                     }
-                    self.s.get(start..self.i).unwrap_or_default().iter().collect()
+                    self.s
+                        .get(start..self.i)
+                        .unwrap_or_default()
+                        .iter()
+                        .collect()
                 }
             };
             parts.push(part);
-            self.last_key = parts.join(".");
             self.skip_ws();
             if self.peek() == Some('.') {
                 self.i += 1;
@@ -530,9 +572,9 @@ impl Parser {
                 Some(Value::Map(m)) => m,
                 Some(Value::List(l)) => match l.as_slice().last() {
                     Some(Value::Map(m)) => m.clone(),
-                    _ => return Err(format!("Key '{}' has already been defined.", self.last_key)),
+                    _ => return Err(self.dup()),
                 },
-                Some(_) => return Err(format!("Key '{}' has already been defined.", self.last_key)),
+                Some(_) => return Err(self.dup()),
             };
         }
         Ok(cur)
@@ -544,7 +586,7 @@ impl Parser {
         };
         let m = self.descend(base, parents)?;
         if m.contains_key(last) {
-            return Err(format!("Key '{}' has already been defined.", self.last_key));
+            return Err(self.dup());
         }
         m.insert(last, v);
         Ok(())
@@ -553,11 +595,15 @@ impl Parser {
     fn table(&mut self, path: &[String]) -> PResult<()> {
         let name = path.join("\u{0}");
         if self.defined.contains(&name) {
-            return Err(format!("Key '{}' has already been defined.", self.last_key));
+            return Err(format!(
+                "Key '{}' has already been defined.",
+                key_string(path)
+            ));
         }
         self.defined.push(name);
         let root = self.root.clone();
         self.current = self.descend(&root, path)?;
+        self.ctx = path.to_vec();
         Ok(())
     }
 
@@ -574,10 +620,11 @@ impl Parser {
                 l.push(Value::Map(m.clone()));
                 l
             }
-            Some(_) => return Err(format!("Key '{}' has already been defined.", self.last_key)),
+            Some(_) => return Err(self.dup()),
         };
         parent.insert(last, Value::List(list));
         self.current = m;
+        self.ctx = path.to_vec();
         Ok(())
     }
 
@@ -634,7 +681,6 @@ impl Parser {
             Some('{') => {
                 self.i += 1;
                 let m = Map::new();
-                let saved = self.last_key.clone();
                 loop {
                     self.skip_ws_nl();
                     if self.peek() == Some('}') {
@@ -663,7 +709,6 @@ impl Parser {
                         }
                     }
                 }
-                self.last_key = saved;
                 Ok(Value::Map(m))
             }
             Some(_) => self.scalar(),
@@ -672,16 +717,25 @@ impl Parser {
 
     fn scalar(&mut self) -> PResult<Value> {
         let start = self.i;
-        while self.peek().is_some_and(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.' | ':')
-        }) || (self.peek() == Some(' ')
-            && self.i > start
-            && self.s.get(start..self.i).is_some_and(|w| w.len() == 10 && w.get(4) == Some(&'-'))
-            && self.peek_at(1).is_some_and(|c| c.is_ascii_digit()))
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.' | ':'))
+            || (self.peek() == Some(' ')
+                && self.i > start
+                && self
+                    .s
+                    .get(start..self.i)
+                    .is_some_and(|w| w.len() == 10 && w.get(4) == Some(&'-'))
+                && self.peek_at(1).is_some_and(|c| c.is_ascii_digit()))
         {
             self.i += 1;
         }
-        let word: String = self.s.get(start..self.i).unwrap_or_default().iter().collect();
+        let word: String = self
+            .s
+            .get(start..self.i)
+            .unwrap_or_default()
+            .iter()
+            .collect();
         if word.is_empty() {
             let c = self.peek().unwrap_or(' ');
             return Err(format!("expected value but found '{c}' instead"));
@@ -858,7 +912,10 @@ fn toml_int(w: &str) -> Option<PResult<i64>> {
     let underscores_ok = |d: &str| !d.starts_with('_') && !d.ends_with('_') && !d.contains("__");
     for (prefix, base) in [("0x", 16), ("0o", 8), ("0b", 2)] {
         if let Some(d) = w.strip_prefix(prefix) {
-            if d.is_empty() || !underscores_ok(d) || !d.chars().all(|c| c == '_' || c.is_digit(base)) {
+            if d.is_empty()
+                || !underscores_ok(d)
+                || !d.chars().all(|c| c == '_' || c.is_digit(base))
+            {
                 return None;
             }
             let clean: String = d.chars().filter(|&c| c != '_').collect();
@@ -891,7 +948,9 @@ fn is_toml_float(w: &str) -> bool {
         None => (digits, None),
     };
     let int_ok = |d: &str| {
-        !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == '_') && !d.starts_with('_')
+        !d.is_empty()
+            && d.chars().all(|c| c.is_ascii_digit() || c == '_')
+            && !d.starts_with('_')
             && !d.ends_with('_')
     };
     let (ip, fp) = match mant.split_once('.') {
@@ -988,24 +1047,33 @@ mod tests {
             "[1, 2]"
         );
         assert_eq!(
-            to_toml(&Value::List(List::new(vec![Value::Int(1), Value::Nil]))).unwrap_err().0,
+            to_toml(&Value::List(List::new(vec![Value::Int(1), Value::Nil])))
+                .unwrap_err()
+                .0,
             "toml: cannot encode array with nil element"
         );
     }
 
     #[test]
     fn decodes() {
-        let m = from_toml("a = 1\nb = \"x\"\nc = [1, 2]\n[d]\ne = true\nf = 1.5\n[[g]]\nh = 1\n[[g]]\nh = 2\n");
+        let m = from_toml(
+            "a = 1\nb = \"x\"\nc = [1, 2]\n[d]\ne = true\nf = 1.5\n[[g]]\nh = 1\n[[g]]\nh = 2\n",
+        );
         assert!(matches!(m.get("a"), Some(Value::Int64(1))));
         let d = m.get("d").and_then(|v| v.as_map()).unwrap_or_default();
         assert!(matches!(d.get("f"), Some(Value::Float(f)) if f == 1.5));
         assert_eq!(m.get("g").and_then(|v| v.as_list().map(List::len)), Some(2));
         assert!(m.get("Error").is_none());
         assert_eq!(
-            from_toml("a = ").get("Error").and_then(|v| v.as_str().map(String::from)),
+            from_toml("a = ")
+                .get("Error")
+                .and_then(|v| v.as_str().map(String::from)),
             Some("toml: line 1 (last key \"a\"): unexpected EOF; expected value".to_string())
         );
         let t = from_toml("d = 2024-03-05T10:00:00Z\nld = 2024-03-05");
-        assert_eq!(t.get("d").map(|v| v.type_name()), Some("time.Time".to_string()));
+        assert_eq!(
+            t.get("d").map(|v| v.type_name()),
+            Some("time.Time".to_string())
+        );
     }
 }

@@ -225,7 +225,7 @@ enum Raw {
     },
     Seq(Vec<Rc<Raw>>),
     Map(Vec<(Rc<Raw>, Rc<Raw>)>),
-    Alias(usize),
+    Alias(usize, String),
 }
 
 type Anchors = HashMap<usize, Rc<Raw>>;
@@ -248,7 +248,7 @@ fn parse_raw(text: &str) -> Result<Option<(Rc<Raw>, Anchors)>, String> {
     let mut in_doc = false;
     let parser = Parser::new_from_str(text);
     for item in parser {
-        let (event, _span) = item.map_err(|e| scan_error_message(&e, text))?;
+        let (event, span) = item.map_err(|e| scan_error_message(&e, text))?;
         let node = match event {
             Event::StreamStart | Event::Nothing => continue,
             Event::StreamEnd => break,
@@ -262,7 +262,7 @@ fn parse_raw(text: &str) -> Result<Option<(Rc<Raw>, Anchors)>, String> {
                 }
                 continue;
             }
-            Event::Alias(id) => Rc::new(Raw::Alias(id)),
+            Event::Alias(id) => Rc::new(Raw::Alias(id, anchor_name_at(text, span.start.index()))),
             Event::Scalar(value, style, anchor, tag) => {
                 let n = Rc::new(Raw::Scalar {
                     value: value.into_owned(),
@@ -349,8 +349,22 @@ fn scan_error_message(e: &ScanError, text: &str) -> String {
         "tabs disallowed within this context (block indentation)" => {
             "found character that cannot start any token".to_string()
         }
-        "unexpected end of plain scalar" | "invalid indentation" => {
+        "unexpected end of plain scalar" | "invalid indentation" | "misplaced bracket" => {
             "did not find expected key".to_string()
+        }
+        "invalid indentation in quoted scalar" | "found unexpected end of stream" => {
+            // libyaml reads on to the end of the input looking for the closing quote.
+            let line0 = text.matches('\n').count();
+            let problem = "found unexpected end of stream";
+            return if line0 == 0 {
+                format!("yaml: {problem}")
+            } else {
+                format!("yaml: line {}: {problem}", line0 + 1)
+            };
+        }
+        "illegal placement of ':' indicator" => {
+            let closer = innermost_flow(text, e.marker().index());
+            format!("did not find expected ',' or '{closer}'")
         }
         p => p.to_string(),
     };
@@ -370,6 +384,26 @@ fn scan_error_message(e: &ScanError, text: &str) -> String {
     } else {
         format!("yaml: line {line}: {problem}")
     }
+}
+
+/// The closing bracket of the innermost flow collection open at character index `idx`.
+fn innermost_flow(text: &str, idx: usize) -> char {
+    let mut stack = Vec::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars().take(idx) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[') => stack.push(']'),
+            (None, '{') => stack.push('}'),
+            (None, ']' | '}') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop().unwrap_or(']')
 }
 
 /// The alias name at character index `idx` (just after or at `*`).
@@ -402,13 +436,14 @@ impl Decoder<'_> {
         }
         match n {
             Raw::Scalar { value, style, tag } => decode_scalar(value, *style, tag.as_deref()),
-            Raw::Alias(id) => {
+            Raw::Alias(id, name) => {
+                let recursive = || format!("yaml: anchor '{name}' value contains itself");
                 if self.in_progress.contains(id) {
-                    return Err("yaml: anchor value contains itself".to_string());
+                    return Err(recursive());
                 }
                 let target = match self.anchors.get(id) {
                     Some(t) => Rc::clone(t),
-                    None => return Err("yaml: anchor value contains itself".to_string()),
+                    None => return Err(recursive()),
                 };
                 self.in_progress.push(*id);
                 let r = self.decode(&target, depth + 1);
@@ -473,11 +508,11 @@ impl Decoder<'_> {
 
     fn resolve_alias(&self, v: &Raw) -> Result<Rc<Raw>, String> {
         match v {
-            Raw::Alias(id) => self
+            Raw::Alias(id, name) => self
                 .anchors
                 .get(id)
                 .cloned()
-                .ok_or_else(|| "yaml: anchor value contains itself".to_string()),
+                .ok_or_else(|| format!("yaml: anchor '{name}' value contains itself")),
             Raw::Scalar { value, style, tag } => Ok(Rc::new(Raw::Scalar {
                 value: value.clone(),
                 style: *style,
@@ -565,8 +600,11 @@ fn decode_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Result<G
                     None => Err("yaml: !!binary value contains invalid base64 data".to_string()),
                 };
             }
-            if !matches!(t, "" | STR_TAG | BOOL_TAG | INT_TAG | FLOAT_TAG | TIMESTAMP_TAG) {
-                // Unresolvable tags (`!foo`, `!!null`, `!!map` on a scalar) keep the text.
+            if !matches!(
+                t,
+                "" | STR_TAG | BOOL_TAG | INT_TAG | FLOAT_TAG | TIMESTAMP_TAG | NULL_TAG
+            ) {
+                // Unresolvable tags (`!foo`, `!!map` on a scalar) keep the text.
                 return Ok(GoYaml::Str(value.to_string()));
             }
             if t == STR_TAG {
@@ -614,11 +652,9 @@ pub(crate) fn resolve_plain(s: &str) -> (&'static str, GoYaml) {
     }
     let first = s.as_bytes().first().copied().unwrap_or(b' ');
     match first {
-        b'.' => {
-            if is_yaml_style_float(s) {
-                if let Some(f) = parse_finite_float(s) {
-                    return (FLOAT_TAG, GoYaml::Float(f));
-                }
+        b'.' if is_yaml_style_float(s) => {
+            if let Some(f) = parse_finite_float(s) {
+                return (FLOAT_TAG, GoYaml::Float(f));
             }
         }
         b'+' | b'-' | b'0'..=b'9' => {
@@ -902,7 +938,9 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(
-            json("a: 42\nc: +5\ne: 1_000\nf: 0x1F\ng: 0755\nh: 0o755\ni: 0b101\nj: 08\nk: 0xFF_FF\n"),
+            json(
+                "a: 42\nc: +5\ne: 1_000\nf: 0x1F\ng: 0755\nh: 0o755\ni: 0b101\nj: 08\nk: 0xFF_FF\n"
+            ),
             r#"{"a":42,"c":5,"e":1000,"f":31,"g":493,"h":493,"i":5,"j":8,"k":65535}"#
         );
         assert_eq!(
@@ -945,7 +983,10 @@ mod tests {
 
     #[test]
     fn documents_are_merged() {
-        assert_eq!(json("a: {x: 1}\n---\na: {z: 2}\nb: 1\n"), r#"{"a":{"x":1,"z":2},"b":1}"#);
+        assert_eq!(
+            json("a: {x: 1}\n---\na: {z: 2}\nb: 1\n"),
+            r#"{"a":{"x":1,"z":2},"b":1}"#
+        );
         assert_eq!(json("a: 1\n---\n"), r#"{"a":1}"#);
     }
 
@@ -980,9 +1021,15 @@ mod tests {
             json("a: !!str 123\nb: !!int \"42\"\nc: !!float 1\nd: !!bool yes\nf: !!binary aGVsbG8=\n"),
             r#"{"a":"123","b":42,"c":1,"d":true,"f":"hello"}"#
         );
-        assert_eq!(json("a: 1\r\nb: two\r\nc: |\r\n  x\r\n  y\r\n"), r#"{"a":1,"b":"two","c":"x\ny\n"}"#);
+        assert_eq!(
+            json("a: 1\r\nb: two\r\nc: |\r\n  x\r\n  y\r\n"),
+            r#"{"a":1,"b":"two","c":"x\ny\n"}"#
+        );
         assert_eq!(json("\u{feff}a: 1\n"), r#"{"a":1}"#);
-        assert_eq!(json("a: >-\n  folded\n  text\n    more\n  back\n"), r#"{"a":"folded text\n  more\nback"}"#);
+        assert_eq!(
+            json("a: >-\n  folded\n  text\n    more\n  back\n"),
+            r#"{"a":"folded text\n  more\nback"}"#
+        );
     }
 
     #[test]

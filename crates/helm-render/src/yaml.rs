@@ -46,7 +46,8 @@ enum Flavor {
 /// Helm's `toYaml`/`mustToYaml` text: `yaml.Marshal(v)` with the trailing newline trimmed.
 /// The error is `mustToYaml`'s message (`toYaml` prints nothing on error).
 pub fn to_yaml(v: &Value) -> Result<String, YamlError> {
-    let node = json_node(v, 0).map_err(|e| YamlError(format!("error marshaling into JSON: {e}")))?;
+    let node =
+        json_node(v, 0).map_err(|e| YamlError(format!("error marshaling into JSON: {e}")))?;
     let mut e = Emitter::new(Flavor::V2);
     e.document(&node);
     let mut s = e.out;
@@ -58,7 +59,8 @@ pub fn to_yaml(v: &Value) -> Result<String, YamlError> {
 
 /// `sigs.k8s.io/yaml.Marshal(v)`: the full text including the final newline.
 pub fn marshal(v: &Value) -> Result<String, YamlError> {
-    let node = json_node(v, 0).map_err(|e| YamlError(format!("error marshaling into JSON: {e}")))?;
+    let node =
+        json_node(v, 0).map_err(|e| YamlError(format!("error marshaling into JSON: {e}")))?;
     let mut e = Emitter::new(Flavor::V2);
     e.document(&node);
     Ok(e.out)
@@ -143,7 +145,7 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
                 _ => Node::Float(*f),
             }
         }
-        Value::String(s) => Node::Str(s.to_string()),
+        Value::String(s) => Node::Str(fold_nel(s)),
         Value::Bytes(b) => Node::Str(crate::json::base64_encode(b)),
         Value::List(l) => Node::Seq(
             l.iter()
@@ -153,9 +155,9 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
         Value::Map(m) => {
             let mut pairs = Vec::with_capacity(m.len());
             for (k, v) in m.entries() {
-                pairs.push((k.to_string(), json_node(&v, depth + 1)?));
+                pairs.push((fold_nel(&k), json_node(&v, depth + 1)?));
             }
-            Node::Map(sort_pairs(pairs))
+            Node::Map(sort_pairs(pairs, Flavor::V2))
         }
         Value::Object(o) => match object_json(o) {
             JsonView::Value(v) => json_node(&v, depth + 1)?,
@@ -164,10 +166,55 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
                 for (k, v) in fields {
                     pairs.push((k, json_node(&v, depth + 1)?));
                 }
-                Node::Map(sort_pairs(pairs))
+                Node::Map(sort_pairs(pairs, Flavor::V2))
             }
         },
     })
+}
+
+/// go-yaml reads the JSON text back as YAML, and its scanner treats a raw NEL (U+0085, which
+/// encoding/json does not escape) as a line break inside the double-quoted string: the break
+/// and the spaces around it fold to one space, or to `n-1` newlines for `n` breaks.
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut pending_spaces = 0usize;
+    let mut breaks = 0usize;
+    for c in s.chars() {
+        match c {
+            ' ' => pending_spaces += 1,
+            '\u{85}' => {
+                breaks += 1;
+                pending_spaces = 0;
+            }
+            _ => {
+                if breaks > 0 {
+                    if breaks == 1 {
+                        out.push(' ');
+                    } else {
+                        out.extend(std::iter::repeat_n('\n', breaks - 1));
+                    }
+                    breaks = 0;
+                    pending_spaces = 0;
+                }
+                out.extend(std::iter::repeat_n(' ', pending_spaces));
+                pending_spaces = 0;
+                out.push(c);
+            }
+        }
+    }
+    if breaks > 0 {
+        if breaks == 1 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', breaks - 1));
+        }
+    } else {
+        out.extend(std::iter::repeat_n(' ', pending_spaces));
+    }
+    out
 }
 
 /// What goyaml.v3 sees: the Go values themselves.
@@ -192,7 +239,7 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
             for (k, v) in m.entries() {
                 pairs.push((k.to_string(), raw_node(&v, depth + 1)?));
             }
-            Node::Map(sort_pairs(pairs))
+            Node::Map(sort_pairs(pairs, Flavor::V3))
         }
         Value::Object(o) => match object_json(o) {
             JsonView::Value(v) => raw_node(&v, depth + 1)?,
@@ -210,10 +257,14 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
 
 /// go-yaml's `keyList.Less` for string keys: letters sort after non-letters, runs of digits
 /// compare as numbers.
-fn key_less(a: &[char], b: &[char]) -> bool {
+///
+/// goyaml.v3 adds one rule: after an equal digit, a letter sorts before a non-letter.
+fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
+    let mut digits = false;
     for i in 0..a.len().min(b.len()) {
         let (ca, cb) = (a[i], b[i]);
         if ca == cb {
+            digits = ca.is_numeric();
             continue;
         }
         let al = ca.is_alphabetic();
@@ -222,6 +273,9 @@ fn key_less(a: &[char], b: &[char]) -> bool {
             return ca < cb;
         }
         if al || bl {
+            if digits && flavor == Flavor::V3 {
+                return al;
+            }
             return bl;
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
@@ -266,14 +320,18 @@ fn key_less(a: &[char], b: &[char]) -> bool {
 
 /// Sorts map entries with [`key_less`]. A merge sort that never panics, even on the
 /// comparator's non-transitive cases (where Go's own order is unspecified).
-fn sort_pairs(pairs: Vec<(String, Node)>) -> Vec<(String, Node)> {
+fn sort_pairs(pairs: Vec<(String, Node)>, flavor: Flavor) -> Vec<(String, Node)> {
     let keys: Vec<Vec<char>> = pairs.iter().map(|(k, _)| k.chars().collect()).collect();
     let mut idx: Vec<usize> = (0..pairs.len()).collect();
     let mut buf = idx.clone();
-    merge_sort(&mut idx, &mut buf, &|x, y| match (keys.get(x), keys.get(y)) {
-        (Some(a), Some(b)) => key_less(a, b),
-        _ => false,
-    });
+    merge_sort(
+        &mut idx,
+        &mut buf,
+        &|x, y| match (keys.get(x), keys.get(y)) {
+            (Some(a), Some(b)) => key_less(a, b, flavor),
+            _ => false,
+        },
+    );
     let mut slots: Vec<Option<(String, Node)>> = pairs.into_iter().map(Some).collect();
     idx.iter()
         .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
@@ -474,8 +532,21 @@ fn can_use_plain(s: &str, flavor: Flavor) -> bool {
         Flavor::V3 => {
             if matches!(
                 s,
-                "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "n" | "N" | "no" | "No"
-                    | "NO" | "off" | "Off" | "OFF"
+                "y" | "Y"
+                    | "yes"
+                    | "Yes"
+                    | "YES"
+                    | "on"
+                    | "On"
+                    | "ON"
+                    | "n"
+                    | "N"
+                    | "no"
+                    | "No"
+                    | "NO"
+                    | "off"
+                    | "Off"
+                    | "OFF"
             ) {
                 return false;
             }
@@ -551,7 +622,8 @@ fn analyze(value: &[char], flavor: Flavor) -> Analysis {
     let n = value.len();
     for i in 0..n {
         let c = value[i];
-        let followed_by_ws = i + 1 >= n || matches!(value[i + 1], ' ' | '\t') || is_break(value[i + 1]);
+        let followed_by_ws =
+            i + 1 >= n || matches!(value[i + 1], ' ' | '\t') || is_break(value[i + 1]);
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -565,11 +637,9 @@ fn analyze(value: &[char], flavor: Flavor) -> Analysis {
                         block_ind = true;
                     }
                 }
-                '-' => {
-                    if followed_by_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                '-' if followed_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }
@@ -582,11 +652,9 @@ fn analyze(value: &[char], flavor: Flavor) -> Analysis {
                         block_ind = true;
                     }
                 }
-                '#' => {
-                    if preceded_by_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                '#' if preceded_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }
@@ -721,8 +789,7 @@ impl Emitter {
 
     fn write_indent(&mut self) {
         let indent = self.indent.max(0) as usize;
-        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
-        {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
         while self.column < indent {
@@ -785,7 +852,9 @@ impl Emitter {
                 }
             }
             Node::Null => self.scalar("null", Style::Plain, simple_key),
-            Node::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key),
+            Node::Bool(b) => {
+                self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key)
+            }
             Node::Int(i) => self.scalar(&i.to_string(), Style::Plain, simple_key),
             Node::Uint(u) => self.scalar(&u.to_string(), Style::Plain, simple_key),
             Node::Float(f) => {
@@ -860,8 +929,7 @@ impl Emitter {
             style = Style::Double;
         }
         if style == Style::Plain {
-            if (self.flow_level > 0 && !a.flow_plain) || (self.flow_level == 0 && !a.block_plain)
-            {
+            if (self.flow_level > 0 && !a.flow_plain) || (self.flow_level == 0 && !a.block_plain) {
                 style = Style::Single;
             }
             if chars.is_empty() && (self.flow_level > 0 || simple_key) {
@@ -1120,7 +1188,10 @@ mod tests {
     #[test]
     fn nested_layout() {
         assert_eq!(
-            to_yaml(&vals("a:\n  b:\n    - c: 1\n      d: [x, {e: f}]\n  g: {}\n  h: []\n")).unwrap(),
+            to_yaml(&vals(
+                "a:\n  b:\n    - c: 1\n      d: [x, {e: f}]\n  g: {}\n  h: []\n"
+            ))
+            .unwrap(),
             "a:\n  b:\n  - c: 1\n    d:\n    - x\n    - e: f\n  g: {}\n  h: []"
         );
     }
@@ -1170,7 +1241,9 @@ mod tests {
 
     #[test]
     fn pretty() {
-        let v = vals("x: {b: [1, 2, {c: d}], a: {e: [], f: {}}, s: 'yes', m: \"a\\nb\\n\", big: 1000000}\n");
+        let v = vals(
+            "x: {b: [1, 2, {c: d}], a: {e: [], f: {}}, s: 'yes', m: \"a\\nb\\n\", big: 1000000}\n",
+        );
         let x = v.as_map().and_then(|m| m.get("x")).unwrap_or_default();
         assert_eq!(
             to_yaml_pretty(&x).unwrap(),

@@ -36,7 +36,9 @@ pub fn register(m: &mut FuncMap) {
             .map_err(|e| FuncError::msg(e.0))
     });
     m.add("toYamlPretty", any(), |_, a| {
-        Ok(Value::str(yaml::to_yaml_pretty(&arg(a)).unwrap_or_default()))
+        Ok(Value::str(
+            yaml::to_yaml_pretty(&arg(a)).unwrap_or_default(),
+        ))
     });
     m.add("fromYaml", string(), |_, a| {
         Ok(Value::Map(yaml::from_yaml(&str_arg(a))))
@@ -54,7 +56,9 @@ pub fn register(m: &mut FuncMap) {
             .map_err(|e| FuncError::msg(e.0))
     });
     m.add("toPrettyJson", any(), |_, a| {
-        Ok(Value::str(json::to_pretty_json(&arg(a)).unwrap_or_default()))
+        Ok(Value::str(
+            json::to_pretty_json(&arg(a)).unwrap_or_default(),
+        ))
     });
     m.add("mustToPrettyJson", any(), |_, a| {
         json::to_pretty_json(&arg(a))
