@@ -406,8 +406,26 @@ fn initials(s: &str) -> String {
     out
 }
 
+/// Bytes cut out of a string as text: each byte of an invalid sequence becomes one U+FFFD,
+/// as Go's `range` and `encoding/json` read such bytes (Rust's own lossy conversion would
+/// merge a truncated sequence into a single replacement).
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    let mut out = String::with_capacity(b.len());
+    let mut rest = b;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{FFFD}');
+                rest = bad.get(1..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 /// Sprig's `substring`, with Go's slice-bounds panics.
@@ -935,6 +953,12 @@ mod tests {
         assert_eq!(abbreviate_full(b"1234 5678 9123", 5, 10), "...5678...");
         assert_eq!(abbreviate_full(b"abcdefghij", 0, 7), "abcd...");
         assert_eq!(abbreviate_full(b"abcdefghij", i64::MIN, 7), "abcd...");
+    }
+
+    #[test]
+    fn cut_bytes_become_one_replacement_each() {
+        assert_eq!(trunc(2, "日本"), "\u{FFFD}\u{FFFD}");
+        assert_eq!(trunc(4, "日本"), "日\u{FFFD}");
     }
 
     #[test]
