@@ -406,6 +406,12 @@ impl<'a> Lexer<'a> {
 
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = self.rest(self.pos);
+        // Fast reject: a delimiter, or a space starting " -" + delimiter, must come first.
+        match (rest.as_bytes().first(), self.right_delim.as_bytes().first()) {
+            (Some(&b), Some(&d)) if b != d && !is_space_byte(b) => return (false, false),
+            (None, _) => return (false, false),
+            _ => {}
+        }
         if has_right_trim_marker(rest)
             && rest
                 .get(TRIM_MARKER_LEN..)
@@ -543,12 +549,19 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) -> Option<State> {
         let mut num_spaces = 0;
-        while let Some(r) = self.peek() {
-            if !is_space(r) {
+        while let Some(&b) = self.input.as_bytes().get(self.pos) {
+            if !is_space_byte(b) {
                 break;
             }
-            self.next();
+            self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+            }
             num_spaces += 1;
+        }
+        if self.pos >= self.input.len() {
+            // Go's peek hit the end here.
+            self.at_eof = true;
         }
         // A trim-marked right delimiter starts with a space: leave that space to it.
         let before = self.pos.saturating_sub(1);
@@ -566,24 +579,42 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> Option<State> {
+        let r = self.scan_alphanumerics();
+        let word = self.input.get(self.start..self.pos).unwrap_or("");
+        if !self.at_terminator() {
+            return self.bad_character(r);
+        }
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        self.emit(typ)
+    }
+
+    /// Consumes a run of alphanumerics; returns the rune after it (not consumed), `None`
+    /// at the end of input (Go's `next`/`backup` loop, without decoding ASCII).
+    fn scan_alphanumerics(&mut self) -> Option<char> {
         loop {
-            let r = self.next();
-            if matches!(r, Some(c) if is_alphanumeric(c)) {
-                continue;
+            match self.input.as_bytes().get(self.pos) {
+                None => {
+                    self.at_eof = true;
+                    return EOF;
+                }
+                Some(&b) if b.is_ascii() => {
+                    if b == b'_' || b.is_ascii_alphanumeric() {
+                        self.pos += 1;
+                    } else {
+                        return Some(char::from(b));
+                    }
+                }
+                Some(_) => match self.rest(self.pos).chars().next() {
+                    Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
+                    other => return other,
+                },
             }
-            self.backup();
-            let word = self.input.get(self.start..self.pos).unwrap_or("");
-            if !self.at_terminator() {
-                return self.bad_character(r);
-            }
-            let typ = match keyword(word) {
-                Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
-                Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
-                Some(k) => k,
-                None if word == "true" || word == "false" => ItemType::Bool,
-                None => ItemType::Identifier,
-            };
-            return self.emit(typ);
         }
     }
 
@@ -610,13 +641,7 @@ impl<'a> Lexer<'a> {
                 ItemType::Dot
             });
         }
-        let r = loop {
-            let r = self.next();
-            if !matches!(r, Some(c) if is_alphanumeric(c)) {
-                self.backup();
-                break r;
-            }
-        };
+        let r = self.scan_alphanumerics();
         if !self.at_terminator() {
             return self.bad_character(r);
         }
@@ -625,10 +650,12 @@ impl<'a> Lexer<'a> {
 
     /// Whether the next rune may follow an identifier (`.X.Y` splits into two items).
     fn at_terminator(&mut self) -> bool {
-        match self.peek() {
-            None => true,
-            Some(r) if is_space(r) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+        match self.input.as_bytes().get(self.pos) {
+            None => {
+                self.at_eof = true;
+                true
+            }
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
             Some(_) => self.rest(self.pos).starts_with(self.right_delim),
         }
     }
