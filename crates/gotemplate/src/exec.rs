@@ -401,9 +401,19 @@ impl<'t> Exec<'t> {
             None => self.write("<no value>"),
             Some(Value::String(s)) => self.write(s),
             Some(other) => {
-                let mut text = String::new();
-                crate::fmt::write_value(&mut text, other);
-                self.write(&text)
+                // Format straight into the output, then account for what was added.
+                let before = self.out.len();
+                crate::fmt::write_value(&mut self.out, other);
+                let added = self.out.len().saturating_sub(before);
+                self.written = self.written.saturating_add(added);
+                if self.written > self.opts.max_output {
+                    self.out.truncate(before);
+                    return Err(self.err(format!(
+                        "template output exceeds the maximum size of {} bytes",
+                        self.opts.max_output
+                    )));
+                }
+                Ok(())
             }
         }
     }
@@ -902,11 +912,10 @@ impl<'t> Exec<'t> {
                         fin,
                     );
                 }
-                let map_like = o.as_map().is_some();
                 match o.field(name) {
                     FieldLookup::Found(v) => {
                         if has_args {
-                            return Err(self.err(if map_like {
+                            return Err(self.err(if o.as_map().is_some() {
                                 format!("{name} is not a method but has arguments")
                             } else {
                                 format!("{name} has arguments but cannot be invoked as function")
