@@ -1059,9 +1059,7 @@ pub fn parse_float(s: &str) -> Option<f64> {
     let mant_end = i;
     let mut exp: i64 = 0;
     let exp_char = if hex { b'p' } else { b'e' };
-    let mut saw_exp = false;
     if b.get(i).map(|c| c | 0x20) == Some(exp_char) {
-        saw_exp = true;
         i += 1;
         let mut esign = 1;
         match b.get(i) {
@@ -1098,10 +1096,9 @@ pub fn parse_float(s: &str) -> Option<f64> {
         return None;
     }
     let v = if hex {
-        hex_float(&b[mant_start..mant_end], exp)
+        hex_float(b.get(mant_start..mant_end).unwrap_or_default(), exp)
     } else {
         let clean: String = s.chars().filter(|&c| c != '_').collect();
-        let _ = saw_exp;
         clean.parse::<f64>().ok()?.abs()
     };
     if v.is_infinite() {
