@@ -3,3 +3,4 @@
 
 pub mod api;
 pub mod storage;
+pub mod source;
