@@ -997,8 +997,9 @@ impl<'t> Exec<'t> {
     }
 
     /// Evaluates the arguments of a call against its parameter types (Go's `evalCall` up to
-    /// the call itself).
-    fn eval_args(
+    /// the call itself); `conv` turns each checked argument into what the callee takes.
+    #[allow(clippy::too_many_arguments)]
+    fn eval_args<T>(
         &mut self,
         dot: &V,
         name: &str,
@@ -1006,7 +1007,8 @@ impl<'t> Exec<'t> {
         variadic: Option<ArgType>,
         args: &'t [Arg],
         fin: Option<V>,
-    ) -> R<Vec<V>> {
+        conv: fn(V) -> T,
+    ) -> R<Vec<T>> {
         let num_fixed =
             self.check_arg_count(name, params, variadic.is_some(), args.len(), fin.is_some())?;
         let num_in = args.len() + usize::from(fin.is_some());
@@ -1018,7 +1020,7 @@ impl<'t> Exec<'t> {
                 variadic
             };
             let Some(t) = t else { break };
-            argv.push(self.eval_arg(dot, t, a)?);
+            argv.push(conv(self.eval_arg(dot, t, a)?));
         }
         if let Some(f) = fin {
             let t = match variadic {
@@ -1031,7 +1033,7 @@ impl<'t> Exec<'t> {
                 }
                 None => params.last().copied().unwrap_or(ArgType::Any),
             };
-            argv.push(self.validate(f, t)?);
+            argv.push(conv(self.validate(f, t)?));
         }
         Ok(argv)
     }
@@ -1049,8 +1051,15 @@ impl<'t> Exec<'t> {
             Callee::Func(f) => &f.sig,
             Callee::Method(_, sig) => sig,
         };
-        let argv = self.eval_args(dot, name, &sig.params, sig.variadic, args, fin)?;
-        let argv: Vec<Value> = argv.into_iter().map(V::into_value).collect();
+        let argv = self.eval_args(
+            dot,
+            name,
+            &sig.params,
+            sig.variadic,
+            args,
+            fin,
+            V::into_value,
+        )?;
         let result = match &callee {
             Callee::Func(f) => (f.imp)(self, &argv),
             Callee::Method(o, _) => o.call_method(name, &argv),
@@ -1093,7 +1102,7 @@ impl<'t> Exec<'t> {
             }
             return Ok(v);
         }
-        let argv = self.eval_args(dot, name, params, variadic, args, fin)?;
+        let argv = self.eval_args(dot, name, params, variadic, args, fin, |v| v)?;
         match builtins::call(b, &argv) {
             Ok(v) => Ok(v),
             Err(err) => {
@@ -1296,5 +1305,60 @@ impl Context for Exec<'_> {
 
     fn host(&self) -> Option<&(dyn Any + Send + Sync)> {
         self.opts.host.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_keep_go_reflect_distinctions() {
+        // A nil interface digs to an invalid value; an interface holding a value to the value.
+        assert!(matches!(V::Iface(Value::Nil).dig(), V::Invalid));
+        assert!(matches!(
+            V::Iface(Value::Int(1)).dig(),
+            V::Val(Value::Int(1))
+        ));
+        assert!(V::Iface(Value::Nil).indirect_iface().is_none());
+        assert!(!V::Invalid.truth());
+        assert!(V::Iface(Value::str("x")).truth());
+        assert!(matches!(V::data(&Value::Nil), V::Invalid));
+        assert!(matches!(V::result(Value::Nil), V::Iface(Value::Nil)));
+        assert!(matches!(
+            V::of_elem(Value::str("a"), ElemType::String),
+            V::Val(Value::String(_))
+        ));
+    }
+
+    #[test]
+    fn parameter_types_follow_go_assignability() {
+        assert!(assignable(&Value::Int(1), ArgType::Int));
+        assert!(!assignable(&Value::Int64(1), ArgType::Int));
+        assert!(!assignable(&Value::Float(1.0), ArgType::Int));
+        assert!(!assignable(
+            &Value::List(List::strings(["a"])),
+            ArgType::List
+        ));
+        assert!(assignable(
+            &Value::List(List::strings(["a"])),
+            ArgType::StringList
+        ));
+        assert!(can_be_nil(ArgType::Map) && !can_be_nil(ArgType::String));
+        assert!(matches!(nil_of(ArgType::Reflect), V::Invalid));
+        assert!(is_hex_int("0x1E") && !is_hex_int("0x1p2") && !is_hex_int("1e3"));
+    }
+
+    #[test]
+    fn stack_positions_are_comparable() {
+        let outer = stack_pos();
+        fn deeper(n: usize) -> usize {
+            if n == 0 {
+                stack_pos()
+            } else {
+                std::hint::black_box(deeper(n - 1))
+            }
+        }
+        assert!(deeper(50).abs_diff(outer) > 0);
     }
 }

@@ -133,3 +133,56 @@ impl Templates {
         crate::exec::run(&self.funcs, &self.name, &self.trees, tree, data, opts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{ListNode, Node, TextNode};
+
+    fn tree(name: &str, text: &str) -> Tree {
+        Tree {
+            name: name.to_string(),
+            parse_name: Arc::from(name),
+            text: Arc::from(text),
+            root: ListNode {
+                pos: 0,
+                nodes: vec![Node::Text(TextNode {
+                    pos: 0,
+                    text: Arc::from(text),
+                })],
+            },
+        }
+    }
+
+    #[test]
+    fn empty_trees_do_not_replace_existing_ones() {
+        let mut set = Templates::new(Arc::new(FuncMap::new()));
+        set.add_tree("x", tree("x", "real"));
+        set.add_tree("x", tree("x", "  \n"));
+        let o = ExecOptions::default();
+        assert_eq!(
+            set.execute("x", &Value::Nil, &o).ok().as_deref(),
+            Some("real")
+        );
+        set.add_tree("x", tree("x", "newer"));
+        assert_eq!(
+            set.execute("x", &Value::Nil, &o).ok().as_deref(),
+            Some("newer")
+        );
+        set.add_tree("y", tree("y", " "));
+        assert!(set.contains("y"));
+        assert_eq!(set.names(), ["x", "y"]);
+    }
+
+    #[test]
+    fn unknown_template_message_names_the_set() {
+        let mut set = Templates::new(Arc::new(FuncMap::new()));
+        set.set_name("gotpl");
+        let err = set.execute("nope", &Value::Nil, &ExecOptions::default());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("template: no template \"nope\" associated with template \"gotpl\"".to_string())
+        );
+        assert!(set.is_func("printf") && !set.is_func("upper"));
+    }
+}
