@@ -114,6 +114,14 @@ else
   check "helm history after rollback" expect "^\[\(1, 'superseded'\), \(2, 'superseded'\), \(3, 'deployed'\)\]$" helm_history
   check "helm list" expect "^\[\('demo', 3, 'deployed'\)\]$" helm_list
   check "rollback restored the objects" expect '^hello$' k get configmap demo-config -o 'jsonpath={.data.message}'
+  helm_fail() { # helm_fail SETTING: an upgrade that must fail
+    ! "$H" cluster upgrade "$CHART" demo "${KC[@]}" --set "$1" --wait watcher --timeout 15 2>&1
+  }
+  check "helm upgrade with a failing Deployment fails" expect 'Progress deadline exceeded' helm_fail failDeployment=true
+  check "helm upgrade with a failing hook Job fails" expect 'post-upgrade hooks failed' helm_fail failHook=true
+  check "helm history records the failures" expect "\(4, 'failed'\), \(5, 'failed'\)\]$" helm_history
+  check "helm rollback after failures" expect 'rolled_back' "$H" cluster rollback demo 3 "${KC[@]}" --wait watcher --timeout 60
+  check "helm list after recovery" expect "^\[\('demo', 6, 'deployed'\)\]$" helm_list
   check "helm uninstall" expect '"name": "demo"' "$H" cluster uninstall demo "${KC[@]}"
   check "uninstall removed release Secrets" expect '^$' k get secrets -l owner=helm -o 'jsonpath={.items[*].metadata.name}'
   check "uninstall removed chart objects" expect 'NotFound' bash -c "! '$KUBECTL' --cache-dir '$WORK/cache' get deployment demo-web 2>&1"

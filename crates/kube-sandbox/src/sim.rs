@@ -1,7 +1,7 @@
 //! Workload simulation, since no controllers run: the status a controller would write
 //! once a Deployment/StatefulSet/DaemonSet/ReplicaSet is rolled out, a Job has finished,
 //! a Pod has run, a PVC is bound. The annotation `sandbox.helmrelease.dev/fail: "true"`
-//! makes the object fail instead (Deployment: ProgressDeadlineExceeded; Job: Failed;
+//! (on the object or its pod template) makes the object fail instead (Deployment: ProgressDeadlineExceeded; Job: Failed;
 //! Pod: Failed).
 
 use crate::util::{get_path, get_str, now_rfc3339};
@@ -25,8 +25,20 @@ pub fn simulated(kind: &str) -> bool {
     )
 }
 
+/// The annotation counts on the object or on its pod template (a template change also
+/// bumps `generation`, so waiters see the new rollout fail).
 fn fails(obj: &Value) -> bool {
     get_str(obj, &["metadata", "annotations", FAIL_ANNOTATION]) == Some("true")
+        || get_str(
+            obj,
+            &[
+                "spec",
+                "template",
+                "metadata",
+                "annotations",
+                FAIL_ANNOTATION,
+            ],
+        ) == Some("true")
 }
 
 fn cond(t: &str, s: &str, reason: &str, msg: &str) -> Value {
