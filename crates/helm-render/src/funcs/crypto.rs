@@ -248,8 +248,155 @@ enum PrivKey {
 }
 
 fn rsa_key(bits: usize) -> Result<rsa::RsaPrivateKey, FuncError> {
-    rsa::RsaPrivateKey::new(&mut OsRng, bits)
-        .map_err(|e| FuncError::msg(format!("error generating rsa key: {e}")))
+    generate_rsa(bits).map_err(|e| FuncError::msg(format!("error generating rsa key: {e}")))
+}
+
+/// An RSA key with a `bits`-bit modulus (2048 or 4096) and exponent 65537.
+///
+/// The `rsa` crate's own generator needs tens of seconds for 4096 bits; primes are searched
+/// here with a small-prime sieve and Miller-Rabin over `crypto-bigint`'s Montgomery
+/// arithmetic, which is about as fast as Go's `rsa.GenerateKey`.
+fn generate_rsa(bits: usize) -> Result<rsa::RsaPrivateKey, String> {
+    let half = bits / 2;
+    loop {
+        let p = gen_prime(half)?;
+        let q = gen_prime(half)?;
+        if p == q {
+            continue;
+        }
+        let p = rsa::BigUint::from_bytes_be(&p);
+        let q = rsa::BigUint::from_bytes_be(&q);
+        let key = rsa::RsaPrivateKey::from_primes(vec![p, q], rsa::BigUint::from(65_537u32))
+            .map_err(|e| e.to_string())?;
+        return Ok(key);
+    }
+}
+
+fn small_primes() -> &'static [u32] {
+    static PRIMES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    PRIMES.get_or_init(|| {
+        const LIMIT: usize = 20_000;
+        let mut composite = vec![false; LIMIT];
+        let mut out = Vec::new();
+        for i in 3..LIMIT {
+            if composite.get(i) == Some(&false) {
+                if i % 2 == 1 {
+                    out.push(i as u32);
+                }
+                let mut j = i * i;
+                while j < LIMIT {
+                    if let Some(c) = composite.get_mut(j) {
+                        *c = true;
+                    }
+                    j += i;
+                }
+            }
+        }
+        out
+    })
+}
+
+fn mod_small(be: &[u8], p: u32) -> u32 {
+    be.iter()
+        .fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % u64::from(p)) as u32
+}
+
+/// A random prime of exactly `bits` bits (top two bits set, as Go does, so that the product
+/// of two has exactly twice the size) with `p - 1` coprime to 65537. Big-endian bytes.
+fn gen_prime(bits: usize) -> Result<Vec<u8>, String> {
+    let len = bits / 8;
+    let primes = small_primes();
+    loop {
+        let mut base = vec![0u8; len];
+        OsRng.fill_bytes(&mut base);
+        if let Some(first) = base.first_mut() {
+            *first |= 0xC0;
+        }
+        if let Some(last) = base.last_mut() {
+            *last |= 1;
+        }
+        let residues: Vec<u32> = primes.iter().map(|&p| mod_small(&base, p)).collect();
+        let mut delta: u32 = 0;
+        while delta < (1 << 20) {
+            let sieved = residues
+                .iter()
+                .zip(primes)
+                .all(|(&r, &p)| (u64::from(r) + u64::from(delta)) % u64::from(p) != 0);
+            if sieved {
+                let cand = add_small(&base, delta);
+                let top_ok = cand.len() == len && cand.first().is_some_and(|b| b & 0xC0 == 0xC0);
+                if top_ok && mod_small(&cand, 65_537) != 1 && probably_prime(&cand, 8)? {
+                    return Ok(cand);
+                }
+            }
+            delta += 2;
+        }
+    }
+}
+
+fn add_small(be: &[u8], delta: u32) -> Vec<u8> {
+    let mut out = be.to_vec();
+    let mut carry = u64::from(delta);
+    for b in out.iter_mut().rev() {
+        if carry == 0 {
+            break;
+        }
+        let v = u64::from(*b) + (carry & 0xff);
+        *b = v as u8;
+        carry = (carry >> 8) + (v >> 8);
+    }
+    out
+}
+
+fn probably_prime(be: &[u8], rounds: usize) -> Result<bool, String> {
+    match be.len() {
+        128 => Ok(miller_rabin::<{ crypto_bigint::U1024::LIMBS }>(be, rounds)),
+        256 => Ok(miller_rabin::<{ crypto_bigint::U2048::LIMBS }>(be, rounds)),
+        n => Err(format!("unsupported prime size {} bits", n * 8)),
+    }
+}
+
+/// Miller-Rabin with base 2 and then random bases.
+fn miller_rabin<const L: usize>(be: &[u8], rounds: usize) -> bool {
+    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+    use crypto_bigint::Uint;
+    let n = Uint::<L>::from_be_slice(be);
+    let one = Uint::<L>::ONE;
+    let n_minus_1 = n.wrapping_sub(&one);
+    let s = n_minus_1.trailing_zeros();
+    let d = n_minus_1.shr_vartime(s);
+    let params = DynResidueParams::new(&n);
+    for round in 0..rounds {
+        let a = if round == 0 {
+            Uint::<L>::from_u8(2)
+        } else {
+            let mut bytes = vec![0u8; be.len()];
+            OsRng.fill_bytes(&mut bytes);
+            if let Some(first) = bytes.first_mut() {
+                *first &= 0x3f;
+            }
+            if let Some(last) = bytes.last_mut() {
+                *last |= 2;
+            }
+            Uint::<L>::from_be_slice(&bytes)
+        };
+        let mut x = DynResidue::new(&a, params).pow(&d).retrieve();
+        if x == one || x == n_minus_1 {
+            continue;
+        }
+        let mut witness = true;
+        for _ in 1..s {
+            x = DynResidue::new(&x, params).square().retrieve();
+            if x == n_minus_1 {
+                witness = false;
+                break;
+            }
+        }
+        if witness {
+            return false;
+        }
+    }
+    true
 }
 
 /// Sprig's `pemBlockForKey` rendered as PEM text.
@@ -287,7 +434,7 @@ fn key_pem(key: &PrivKey) -> Result<String, String> {
 
 fn generate_private_key(typ: &str) -> String {
     let key = match typ {
-        "" | "rsa" => match rsa::RsaPrivateKey::new(&mut OsRng, 4096) {
+        "" | "rsa" => match generate_rsa(4096) {
             Ok(k) => PrivKey::Rsa(k),
             Err(e) => return format!("failed to generate private key: {e}"),
         },
@@ -1040,6 +1187,14 @@ MC4CAQAwBQYDK2VwBCIEIIMNCQVj/937LIHPY/r9ZgAYjIY9j1En9cIrqZb5KHhx
             decrypt_aes("wrong", "AAECAwQFBgcICQoLDA0OD3ekcw4lRkZoUy3H/eonFzY=").unwrap_err(),
             "runtime error: slice bounds out of range [:-48]"
         );
+    }
+
+    #[test]
+    fn rsa_keys_are_valid() {
+        let k = generate_rsa(2048).unwrap();
+        assert_eq!(rsa::traits::PublicKeyParts::n(&k).bits(), 2048);
+        k.validate().unwrap();
+        assert!(!probably_prime(&[0xff; 128], 4).unwrap());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use rand::Rng;
 
 /// Registers this family's functions.
 pub fn register(m: &mut FuncMap) {
-    let sets: [(&str, fn(u8) -> bool); 4] = [
+    type CharSet = (&'static str, fn(u8) -> bool);
+    let sets: [CharSet; 4] = [
         ("randAlphaNum", |c| c.is_ascii_alphanumeric()),
         ("randAlpha", |c| c.is_ascii_alphabetic()),
         ("randAscii", |c| (32..=126).contains(&c)),

@@ -355,7 +355,10 @@ fn translate(pat: &str) -> Result<String, SyntaxError> {
                     i += 1;
                 }
                 Some((min, max, end)) => {
-                    if min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && min > max) {
+                    if !(0..=MAX_REPEAT).contains(&min)
+                        || max > MAX_REPEAT
+                        || (max >= 0 && min > max)
+                    {
                         return Err(err(ERR_INVALID_REPEAT_SIZE, &pat[i..end]));
                     }
                     let mut after = end;
@@ -496,7 +499,7 @@ fn perl_flags(pat: &str, i: usize, out: &mut String) -> Result<(usize, bool), Sy
                 flags.push('-');
                 saw_flag = false;
             }
-            ':' | ')' if !(negated && !saw_flag) => {
+            ':' | ')' if !negated || saw_flag => {
                 if c == ':' {
                     let _ = write!(out, "(?{flags}:");
                     return Ok((i + pos, true));

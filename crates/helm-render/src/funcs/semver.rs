@@ -591,7 +591,7 @@ fn tilde(c: &Constraint, v: &Version) -> bool {
     if v.major != c.con.major {
         return false;
     }
-    !(v.minor != c.con.minor && !c.minor_dirty)
+    v.minor == c.con.minor || c.minor_dirty
 }
 
 fn caret(c: &Constraint, v: &Version) -> bool {
