@@ -123,10 +123,7 @@ pub(crate) fn call(b: Builtin, args: &[V]) -> Result<V, FuncError> {
         Builtin::Len => length(arg(0)).map(|n| V::Val(Value::Int(n))),
         Builtin::Index => index(arg(0), rest),
         Builtin::Slice => slice(arg(0), rest),
-        Builtin::Call => match arg(0).indirect_iface() {
-            None => Err(msg("call of nil")),
-            Some(v) => Err(msg(format!("non-function of type {}", v.type_name()))),
-        },
+        Builtin::Call => call_fn("", arg(0)),
         Builtin::Html => Ok(V::Val(Value::from(html_escape(&eval_args(args))))),
         Builtin::Js => Ok(V::Val(Value::from(js_escape(&eval_args(args))))),
         Builtin::Urlquery => Ok(V::Val(Value::from(query_escape(&eval_args(args))))),
@@ -146,6 +143,18 @@ pub(crate) fn call(b: Builtin, args: &[V]) -> Result<V, FuncError> {
         Builtin::Le => boolean(le(arg(0), arg(1))),
         Builtin::Gt => boolean(le(arg(0), arg(1)).map(|b| !b)),
         Builtin::Ge => boolean(lt(arg(0), arg(1)).map(|b| !b)),
+    }
+}
+
+/// Go's `call`: the value model has no function values, so every call fails as Go's does
+/// for a non-function. `callee` is how the template wrote the function operand.
+pub(crate) fn call_fn(callee: &str, f: &V) -> Result<V, FuncError> {
+    match f.indirect_iface() {
+        None => Err(msg("call of nil")),
+        Some(v) => Err(msg(format!(
+            "non-function {callee} of type {}",
+            v.type_name()
+        ))),
     }
 }
 
@@ -515,7 +524,7 @@ fn eq(arg1: &V, rest: &[V]) -> Result<bool, FuncError> {
                                 percent_s(x),
                                 x.type_name(),
                                 y.type_name(),
-                                percent_s(y)
+                                crate::fmt::format_value(y)
                             )));
                         }
                         equal_other(x, y)?

@@ -1102,8 +1102,22 @@ impl<'t> Exec<'t> {
             }
             return Ok(v);
         }
+        // Go names the function operand in `call`'s errors.
+        let callee = match (b, args.first(), &fin) {
+            (Builtin::Call, Some(a), _) => a.to_string(),
+            (Builtin::Call, None, Some(V::Val(Value::String(s)) | V::Iface(Value::String(s)))) => {
+                s.to_string()
+            }
+            (Builtin::Call, None, Some(f)) => format!("<{} Value>", f.to_value().type_name()),
+            _ => String::new(),
+        };
         let argv = self.eval_args(dot, name, params, variadic, args, fin, |v| v)?;
-        match builtins::call(b, &argv) {
+        let result = if b == Builtin::Call {
+            builtins::call_fn(&callee, argv.first().unwrap_or(&V::Invalid))
+        } else {
+            builtins::call(b, &argv)
+        };
+        match result {
             Ok(v) => Ok(v),
             Err(err) => {
                 self.cur = call_node;

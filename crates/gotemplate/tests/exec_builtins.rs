@@ -89,6 +89,12 @@ fn comparisons() {
         "error calling eq: missing argument for comparison",
     );
     e(
+        "eq_map_list",
+        "{{ eq .Values.m .Values.list }}",
+        "eq .Values.m .Values.list",
+        "error calling eq: non-comparable types map[a:%!s(float64=1) b:%!s(float64=2) c:%!s(float64=3)]: map[string]interface {}, []interface {}: [1 2 3]",
+    );
+    e(
         "ne_mixed",
         "{{ ne 1 \"1\" }}",
         "ne 1 \"1\"",
@@ -237,7 +243,7 @@ fn printing_and_escapers() {
         "call_str",
         "{{ call .Values.s }}",
         "call .Values.s",
-        "error calling call: non-function of type string",
+        "error calling call: non-function .Values.s of type string",
     );
     t(
         "values",
