@@ -1039,4 +1039,21 @@ mod tests {
             r#"{"":"empty","-1":"neg","1":"one","1.5":"f","16":"hex"}"#
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn parse_values_never_panics(text in "[a-z0-9:\\- \\n\\t\\[\\]{}&*!|>'\"#%@`,?.~<]{0,80}") {
+                let _ = parse_values(&text);
+            }
+
+            #[test]
+            fn parse_values_never_panics_on_any_text(text in "\\PC{0,60}") {
+                let _ = parse_values(&text);
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! indents them). Strings that would read back as another YAML type are double-quoted, with
 //! each version's resolver deciding. Map keys are sorted with go-yaml's "natural" order.
 
-use gotemplate::{List, Map, Value};
+use gotemplate::{List, Map, Str, Value};
 
 use crate::json::{format_float_g, format_float_json, object_json, JsonView};
 use crate::values::{go_parse_int, resolve_plain, GoYaml};
@@ -30,9 +30,9 @@ enum Node {
     Int(i64),
     Uint(u64),
     Float(f64),
-    Str(String),
+    Str(Str),
     Seq(Vec<Node>),
-    Map(Vec<(String, Node)>),
+    Map(Vec<(Str, Node)>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -138,15 +138,10 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
                     format_float_g(*f, 64)
                 )));
             }
-            match resolve_plain(&format_float_json(*f)).1 {
-                GoYaml::Int(i) => Node::Int(i),
-                GoYaml::Uint(u) => Node::Uint(u),
-                GoYaml::Float(f) => Node::Float(f),
-                _ => Node::Float(*f),
-            }
+            json_number_node(*f)
         }
         Value::String(s) => Node::Str(fold_nel(s)),
-        Value::Bytes(b) => Node::Str(crate::json::base64_encode(b)),
+        Value::Bytes(b) => Node::Str(Str::from(crate::json::base64_encode(b))),
         Value::List(l) => Node::Seq(
             l.iter()
                 .map(|x| json_node(x, depth + 1))
@@ -164,7 +159,7 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
             JsonView::Struct(fields) => {
                 let mut pairs = Vec::with_capacity(fields.len());
                 for (k, v) in fields {
-                    pairs.push((k, json_node(&v, depth + 1)?));
+                    pairs.push((Str::from(k), json_node(&v, depth + 1)?));
                 }
                 Node::Map(sort_pairs(pairs, Flavor::V2))
             }
@@ -175,9 +170,9 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
 /// go-yaml reads the JSON text back as YAML, and its scanner treats a raw NEL (U+0085, which
 /// encoding/json does not escape) as a line break inside the double-quoted string: the break
 /// and the spaces around it fold to one space, or to `n-1` newlines for `n` breaks.
-fn fold_nel(s: &str) -> String {
+fn fold_nel(s: &Str) -> Str {
     if !s.contains('\u{85}') {
-        return s.to_string();
+        return s.clone();
     }
     let mut out = String::with_capacity(s.len());
     let mut pending_spaces = 0usize;
@@ -214,7 +209,34 @@ fn fold_nel(s: &str) -> String {
     } else {
         out.extend(std::iter::repeat_n(' ', pending_spaces));
     }
-    out
+    Str::from(out)
+}
+
+/// The number go-yaml reads back from encoding/json's text for `f`: integral values print
+/// as integers and read back as `int` (or `uint64` above `MaxInt64`), others stay floats
+/// (JSON's shortest formatting round-trips exactly).
+fn json_number_node(f: f64) -> Node {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    // Below 2^53 encoding/json prints integral values exactly; above, its shortest digits
+    // padded with zeros are a different integer, so take the textual path.
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        if (-TWO_63..TWO_63).contains(&f) {
+            return Node::Int(f as i64);
+        }
+        if (0.0..TWO_64).contains(&f) {
+            return Node::Uint(f as u64);
+        }
+    }
+    if f.fract() != 0.0 {
+        return Node::Float(f);
+    }
+    match resolve_plain(&format_float_json(f)).1 {
+        GoYaml::Int(i) => Node::Int(i),
+        GoYaml::Uint(u) => Node::Uint(u),
+        GoYaml::Float(g) => Node::Float(g),
+        _ => Node::Float(f),
+    }
 }
 
 /// What goyaml.v3 sees: the Go values themselves.
@@ -227,7 +249,7 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
         Value::Bool(b) => Node::Bool(*b),
         Value::Int(i) | Value::Int64(i) => Node::Int(*i),
         Value::Float(f) => Node::Float(*f),
-        Value::String(s) => Node::Str(s.to_string()),
+        Value::String(s) => Node::Str(s.clone()),
         Value::Bytes(b) => Node::Seq(b.iter().map(|&x| Node::Int(i64::from(x))).collect()),
         Value::List(l) => Node::Seq(
             l.iter()
@@ -237,7 +259,7 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
         Value::Map(m) => {
             let mut pairs = Vec::with_capacity(m.len());
             for (k, v) in m.entries() {
-                pairs.push((k.to_string(), raw_node(&v, depth + 1)?));
+                pairs.push((k, raw_node(&v, depth + 1)?));
             }
             Node::Map(sort_pairs(pairs, Flavor::V3))
         }
@@ -247,7 +269,7 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
                 // goyaml.v3 names struct fields in lower case and keeps declaration order.
                 let mut pairs = Vec::with_capacity(fields.len());
                 for (k, v) in fields {
-                    pairs.push((k.to_lowercase(), raw_node(&v, depth + 1)?));
+                    pairs.push((Str::from(k.to_lowercase()), raw_node(&v, depth + 1)?));
                 }
                 Node::Map(pairs)
             }
@@ -259,10 +281,11 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
 /// compare as numbers.
 ///
 /// goyaml.v3 adds one rule: after an equal digit, a letter sorts before a non-letter.
-fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
+fn key_less<T: Copy + Into<char>>(a: &[T], b: &[T], flavor: Flavor) -> bool {
+    let ch = |s: &[T], i: usize| -> char { s[i].into() };
     let mut digits = false;
     for i in 0..a.len().min(b.len()) {
-        let (ca, cb) = (a[i], b[i]);
+        let (ca, cb) = (ch(a, i), ch(b, i));
         if ca == cb {
             digits = ca.is_numeric();
             continue;
@@ -283,10 +306,10 @@ fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
             let mut j = i;
             while j > 0 {
                 j -= 1;
-                if !a[j].is_numeric() {
+                if !ch(a, j).is_numeric() {
                     break;
                 }
-                if a[j] != '0' {
+                if ch(a, j) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -294,17 +317,17 @@ fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
             }
         }
         let mut ai = i;
-        while ai < a.len() && a[ai].is_numeric() {
+        while ai < a.len() && ch(a, ai).is_numeric() {
             an = an
                 .wrapping_mul(10)
-                .wrapping_add(i64::from(a[ai] as u32).wrapping_sub(i64::from(b'0')));
+                .wrapping_add(i64::from(ch(a, ai) as u32).wrapping_sub(i64::from(b'0')));
             ai += 1;
         }
         let mut bi = i;
-        while bi < b.len() && b[bi].is_numeric() {
+        while bi < b.len() && ch(b, bi).is_numeric() {
             bn = bn
                 .wrapping_mul(10)
-                .wrapping_add(i64::from(b[bi] as u32).wrapping_sub(i64::from(b'0')));
+                .wrapping_add(i64::from(ch(b, bi) as u32).wrapping_sub(i64::from(b'0')));
             bi += 1;
         }
         if an != bn {
@@ -320,19 +343,32 @@ fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
 
 /// Sorts map entries with [`key_less`]. A merge sort that never panics, even on the
 /// comparator's non-transitive cases (where Go's own order is unspecified).
-fn sort_pairs(pairs: Vec<(String, Node)>, flavor: Flavor) -> Vec<(String, Node)> {
-    let keys: Vec<Vec<char>> = pairs.iter().map(|(k, _)| k.chars().collect()).collect();
+fn sort_pairs(pairs: Vec<(Str, Node)>, flavor: Flavor) -> Vec<(Str, Node)> {
     let mut idx: Vec<usize> = (0..pairs.len()).collect();
     let mut buf = idx.clone();
-    merge_sort(
-        &mut idx,
-        &mut buf,
-        &|x, y| match (keys.get(x), keys.get(y)) {
-            (Some(a), Some(b)) => key_less(a, b, flavor),
-            _ => false,
-        },
-    );
-    let mut slots: Vec<Option<(String, Node)>> = pairs.into_iter().map(Some).collect();
+    if pairs.iter().all(|(k, _)| k.is_ascii()) {
+        // ASCII keys compare on their bytes, without decoding.
+        let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| k.as_bytes()).collect();
+        merge_sort(
+            &mut idx,
+            &mut buf,
+            &|x, y| match (keys.get(x), keys.get(y)) {
+                (Some(a), Some(b)) => key_less(a, b, flavor),
+                _ => false,
+            },
+        );
+    } else {
+        let keys: Vec<Vec<char>> = pairs.iter().map(|(k, _)| k.chars().collect()).collect();
+        merge_sort(
+            &mut idx,
+            &mut buf,
+            &|x, y| match (keys.get(x), keys.get(y)) {
+                (Some(a), Some(b)) => key_less(a, b, flavor),
+                _ => false,
+            },
+        );
+    }
+    let mut slots: Vec<Option<(Str, Node)>> = pairs.into_iter().map(Some).collect();
     idx.iter()
         .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
         .collect()
@@ -517,6 +553,11 @@ fn is_timestamp(s: &str) -> bool {
 
 /// True when the string may be written plain (it reads back as the same string).
 fn can_use_plain(s: &str, flavor: Flavor) -> bool {
+    // Only strings starting with these can resolve to something other than a string.
+    match s.as_bytes().first() {
+        Some(c) if !b"+-.0123456789yYnNtTfFoO~<".contains(c) => return true,
+        _ => {}
+    }
     if s.as_bytes().first().is_some_and(u8::is_ascii_digit) && is_timestamp(s) {
         return false;
     }
@@ -578,6 +619,19 @@ struct Analysis {
     block_plain: bool,
     single: bool,
     block: bool,
+}
+
+/// ASCII words whose analysis allows every style: letters, digits and `_/` anywhere, `-.`
+/// after the first character (`---`/`...` and a leading `-` are indicators).
+fn is_simple_plain(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.iter().enumerate().all(|(i, &c)| {
+            c.is_ascii_alphanumeric()
+                || c == b'_'
+                || c == b'/'
+                || (i > 0 && (c == b'-' || c == b'.'))
+        })
 }
 
 fn is_printable(c: char) -> bool {
@@ -901,12 +955,11 @@ impl Emitter {
         self.pop_indent();
     }
 
-    fn block_mapping(&mut self, pairs: &[(String, Node)]) {
+    fn block_mapping(&mut self, pairs: &[(Str, Node)]) {
         self.increase_indent(false, false);
         for (k, v) in pairs {
             self.write_indent();
-            let key: Vec<char> = k.chars().collect();
-            let simple = !analyze(&key, self.flavor).multiline && k.len() <= 128;
+            let simple = !k.contains(is_break) && k.len() <= 128;
             if simple {
                 self.node(&Node::Str(k.clone()), false, false, true, true);
                 self.write_indicator(":", false, false, false);
@@ -922,6 +975,17 @@ impl Emitter {
     }
 
     fn scalar(&mut self, value: &str, requested: Style, simple_key: bool) {
+        if requested == Style::Plain && is_simple_plain(value) {
+            // Fast path: nothing in the text can need quoting, folding or escaping.
+            if !self.whitespace {
+                self.put(' ');
+            }
+            self.out.push_str(value);
+            self.column += value.len();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let chars: Vec<char> = value.chars().collect();
         let a = analyze(&chars, self.flavor);
         let mut style = requested;
@@ -1261,5 +1325,93 @@ mod tests {
         assert!(from_yaml_array("").is_empty());
         let m = from_yaml("a: 1\n---\nb: 2");
         assert_eq!(m.keys().len(), 1);
+    }
+
+    #[test]
+    fn large_tree_is_fast() {
+        // ~200 KB of YAML: 2000 entries with nested maps, lists and long strings.
+        let m = Map::new();
+        for i in 0..2000 {
+            let inner = Map::new();
+            inner.insert("name", Value::str(format!("service-{i}")));
+            inner.insert("port", Value::Float(f64::from(8000 + i)));
+            inner.insert("enabled", Value::Bool(i % 2 == 0));
+            inner.insert(
+                "tags",
+                Value::List(List::new(vec![
+                    Value::str("a"),
+                    Value::str("yes"),
+                    Value::Float(1.5),
+                ])),
+            );
+            inner.insert(
+                "description",
+                Value::str("lorem ipsum dolor sit amet ".repeat(2)),
+            );
+            m.insert(format!("key{i}"), Value::Map(inner));
+        }
+        let v = Value::Map(m);
+        let start = std::time::Instant::now();
+        let node = json_node(&v, 0).unwrap();
+        eprintln!("json_node took {:?}", start.elapsed());
+        let start2 = std::time::Instant::now();
+        let mut e = Emitter::new(Flavor::V2);
+        e.document(&node);
+        eprintln!("emit took {:?}", start2.elapsed());
+        let start = std::time::Instant::now();
+        let out = to_yaml(&v).unwrap();
+        let took = start.elapsed();
+        assert!(out.len() > 150_000, "{}", out.len());
+        // Generous bound for unoptimized test builds on a loaded machine.
+        assert!(took.as_millis() < 2000, "toYaml took {took:?}");
+        eprintln!("toYaml of {} bytes took {took:?}", out.len());
+        let start = std::time::Instant::now();
+        let back = crate::values::parse_values(&out).unwrap();
+        eprintln!("parse_values took {:?}", start.elapsed());
+        assert_eq!(back.len(), 2000);
+    }
+
+    mod props {
+        use super::*;
+        use gotemplate::MapKind;
+        use proptest::prelude::*;
+
+        fn arb_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                any::<bool>().prop_map(Value::Bool),
+                any::<i32>().prop_map(|i| Value::Float(f64::from(i))),
+                (-1e9f64..1e9).prop_map(Value::Float),
+                "[ -~é✓日🎉\\n\\t]{0,40}".prop_map(Value::str),
+                "(yes|no|on|off|y|n|~|null|true|0755|1e3|12:30|-|---|: x|#x|a #b|2024-01-01| x|x ){1,2}"
+                    .prop_map(Value::str),
+            ];
+            leaf.prop_recursive(4, 64, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5)
+                        .prop_map(|v| Value::List(List::new(v))),
+                    prop::collection::btree_map("[a-zA-Z0-9 _.:#'-]{0,8}", inner, 0..5)
+                        .prop_map(|m| Value::Map(Map::from_entries(MapKind::Generic, m))),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn to_yaml_reparses_to_the_same_value(v in arb_value()) {
+                let text = marshal(&v).unwrap();
+                let back = crate::values::parse_yaml_document(&text)
+                    .unwrap_or_else(|e| panic!("{e} in {text:?}"));
+                prop_assert_eq!(
+                    crate::json::to_json(&back).unwrap(),
+                    crate::json::to_json(&v).unwrap(),
+                    "yaml: {:?}", text
+                );
+            }
+
+            #[test]
+            fn to_yaml_pretty_never_fails(v in arb_value()) {
+                prop_assert!(to_yaml_pretty(&v).is_ok());
+            }
+        }
     }
 }
