@@ -408,8 +408,10 @@ fn render_renderables(
     set.set_name("gotpl");
     for name in &keys {
         if let Some(r) = tpls.get(name) {
-            set.parse(name, &r.text)
-                .map_err(|e| cleanup_parse_error(name, &e))?;
+            let trees = parse_cached(&set, name, &r.text).map_err(|e| cleanup_parse_error(name, &e))?;
+            for (tname, tree) in trees.iter() {
+                set.add_shared_tree(tname.clone(), tree.clone());
+            }
         }
     }
     let host: Arc<dyn std::any::Any + Send + Sync> = Arc::new(RenderState {
@@ -449,6 +451,52 @@ fn render_renderables(
         rendered.insert(name.clone(), out.replace("<no value>", ""));
     }
     Ok(rendered)
+}
+
+/// Parsed trees of one template file, shared between renders.
+type ParsedFile = Arc<Vec<(String, Arc<gotemplate::ast::Tree>)>>;
+
+/// Template text kept in the parse cache before it is emptied (bounds its memory).
+const PARSE_CACHE_MAX_TEXT: usize = 8 * 1024 * 1024;
+
+#[derive(Default)]
+struct ParseCache {
+    entries: HashMap<(String, Arc<str>), ParsedFile>,
+    text_bytes: usize,
+}
+
+/// Parses a template file, reusing the trees of an identical earlier parse (same name, same
+/// text, same function table): the operator renders the same charts over and over, and
+/// parsing is a third of a render. Parse errors are not cached.
+fn parse_cached(set: &Templates, name: &str, text: &Arc<str>) -> Result<ParsedFile, Error> {
+    static CACHE: OnceLock<Mutex<ParseCache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let key = (name.to_string(), text.clone());
+    if let Some(hit) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entries
+        .get(&key)
+    {
+        return Ok(hit.clone());
+    }
+    let funcs = set.funcs().clone();
+    let is_func = |f: &str| funcs.contains(f) || gotemplate::builtins::BUILTIN_NAMES.contains(&f);
+    let trees = gotemplate::parse::parse(name, text, &is_func)?;
+    let parsed: ParsedFile = Arc::new(
+        trees
+            .into_iter()
+            .map(|(n, t)| (n, Arc::new(t)))
+            .collect(),
+    );
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if c.text_bytes + text.len() > PARSE_CACHE_MAX_TEXT {
+        c.entries.clear();
+        c.text_bytes = 0;
+    }
+    c.text_bytes += text.len();
+    c.entries.insert(key, parsed.clone());
+    Ok(parsed)
 }
 
 /// Helm's `cleanupParseError`: `parse error at (LOCATION): LAST-PART`.
