@@ -200,6 +200,7 @@ pub fn check_archive(bytes: &[u8], limits: &SourceLimits, url: &str) -> Result<(
             if lower.contains("unexpected end")
                 || lower.contains("entire block")
                 || lower.contains("eof")
+                || lower.contains("incomplete")
             {
                 Err(SourceError::Truncated {
                     url: url.into(),
