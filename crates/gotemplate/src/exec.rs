@@ -311,6 +311,18 @@ fn assignable(v: &Value, t: ArgType) -> bool {
     }
 }
 
+/// The elements of a slice-like host object whose underlying type is the parameter type.
+fn named_slice(v: &Value, t: ArgType) -> Option<List> {
+    let Value::Object(o) = v else { return None };
+    let l = o.as_list()?;
+    let fits = match t {
+        ArgType::List => l.elem() == ElemType::Interface,
+        ArgType::StringList => l.elem() == ElemType::String,
+        _ => false,
+    };
+    fits.then_some(l)
+}
+
 impl<'t> Exec<'t> {
     // ---- errors -------------------------------------------------------------------------
 
@@ -1155,6 +1167,9 @@ impl<'t> Exec<'t> {
             V::Iface(x) | V::Val(x) => {
                 if assignable(&x, t) {
                     Ok(V::Val(x))
+                } else if let Some(l) = named_slice(&x, t) {
+                    // A named slice type (`VersionSet`) is assignable to its underlying type.
+                    Ok(V::Val(Value::List(l)))
                 } else {
                     Err(self.err(format!(
                         "wrong type for value; expected {}; got {}",
@@ -1361,6 +1376,30 @@ mod tests {
         assert!(can_be_nil(ArgType::Map) && !can_be_nil(ArgType::String));
         assert!(matches!(nil_of(ArgType::Reflect), V::Invalid));
         assert!(is_hex_int("0x1E") && !is_hex_int("0x1p2") && !is_hex_int("1e3"));
+    }
+
+    struct VersionSet;
+    impl Object for VersionSet {
+        fn type_name(&self) -> String {
+            "common.VersionSet".to_string()
+        }
+        fn format_v(&self) -> String {
+            "[v1]".to_string()
+        }
+        fn as_list(&self) -> Option<List> {
+            Some(List::strings(["v1"]))
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn named_slices_convert_to_their_underlying_type() {
+        let vs = Value::Object(Arc::new(VersionSet));
+        assert!(matches!(named_slice(&vs, ArgType::StringList), Some(l) if l.len() == 1));
+        assert!(named_slice(&vs, ArgType::List).is_none());
+        assert!(named_slice(&Value::Int(1), ArgType::StringList).is_none());
     }
 
     #[test]
