@@ -449,7 +449,7 @@ async fn workloads_become_ready_or_fail() -> R {
             .and_then(|c| c.iter().find(|c| c.type_ == t).cloned())
     };
     let mut ready = false;
-    for _ in 0..50 {
+    for _ in 0..250 {
         let d = deploys.get("ok").await?;
         if d.status.as_ref().and_then(|s| s.available_replicas) == Some(2)
             && d.status.as_ref().and_then(|s| s.observed_generation) == Some(1)
@@ -460,12 +460,16 @@ async fn workloads_become_ready_or_fail() -> R {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(ready);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let bad = deploys.get("bad").await?;
-    assert_eq!(
-        cond(&bad, "Progressing").and_then(|c| c.reason),
-        Some("ProgressDeadlineExceeded".into())
-    );
+    let mut reason = None;
+    for _ in 0..250 {
+        let bad = deploys.get("bad").await?;
+        reason = cond(&bad, "Progressing").and_then(|c| c.reason);
+        if reason.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(reason.as_deref(), Some("ProgressDeadlineExceeded"));
     Ok(())
 }
 
@@ -550,12 +554,32 @@ async fn controller_status_patch_does_not_loop() -> R {
         .run(reconcile, error_policy, ctx)
         .for_each(|_| async {});
     let handle = tokio::spawn(ctl);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Wait (bounded) until the first reconcile has written status for generation 1.
+    let observed = |want: i64| {
+        let widgets = widgets.clone();
+        async move {
+            for _ in 0..200 {
+                let w = widgets.get("loop").await?;
+                if w.status.and_then(|s| s.observed) == Some(want) {
+                    return Ok::<bool, kube::Error>(true);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(false)
+        }
+    };
+    assert!(observed(1).await?, "status for generation 1 never written");
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let first = reconciles.load(Ordering::SeqCst);
     let rv1 = sb.store().resource_version();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(sb.store().resource_version(), rv1, "no writes while idle");
     assert!((1..=2).contains(&first), "reconciled {first} times");
+    assert_eq!(
+        reconciles.load(Ordering::SeqCst),
+        first,
+        "no reconciles while idle"
+    );
     widgets
         .patch(
             "loop",
@@ -563,14 +587,13 @@ async fn controller_status_patch_does_not_loop() -> R {
             &Patch::Merge(json!({"spec": {"size": 5}})),
         )
         .await?;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(observed(2).await?, "status for generation 2 never written");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let second = reconciles.load(Ordering::SeqCst) - first;
     assert!(
         (1..=2).contains(&second),
         "reconciled {second} times after a spec change"
     );
-    let w = widgets.get("loop").await?;
-    assert_eq!(w.status.and_then(|s| s.observed), Some(2));
     handle.abort();
     Ok(())
 }
