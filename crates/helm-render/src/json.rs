@@ -177,6 +177,9 @@ pub enum JsonView {
 /// The JSON view of a host object, as Go's `encoding/json` would marshal the Go value behind
 /// it.
 pub fn object_json(o: &Arc<dyn Object>) -> JsonView {
+    if let Some(u) = o.as_any().downcast_ref::<gotemplate::builtins::GoUint8>() {
+        return JsonView::Value(Value::Int(i64::from(u.0)));
+    }
     let ty = o.type_name();
     let bare = ty.trim_start_matches('*');
     let fields = |names: &[(&str, &str, bool)]| -> JsonView {
