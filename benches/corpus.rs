@@ -1,0 +1,141 @@
+//! Corpus benchmark: every chart of `../shared/charts` rendered as `helm template` does
+//! (load + render + sort), timed in process, next to real Helm v4.2.3 timed by
+//! `../shared/tools/helm-oracle time --which load+template` in the same run; peak memory of
+//! one `template` process (ours) and one `helm-oracle render` process (Helm in Python), both
+//! measured with `/usr/bin/time`.
+//!
+//! Run: `cargo bench --bench corpus` (add `-- --quick` for 5 iterations per chart). Prints a
+//! Markdown table and writes it to `target/corpus-bench.md`. Skips when `../shared` is absent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use helm_render::release::{render_release, template_text, ReleaseRenderOptions, TemplateOutput};
+use helm_render::{ReleaseInfo, RenderOptions};
+
+fn shared() -> Option<PathBuf> {
+    let p = match std::env::var_os("HELMRELEASE_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+    };
+    p.join("charts").is_dir().then_some(p)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ours_once(chart: &Path) -> Result<usize, String> {
+    let c = helm_render::load_dir(chart).map_err(|e| e.to_string())?;
+    let opts = ReleaseRenderOptions {
+        render: RenderOptions {
+            release: ReleaseInfo {
+                name: "demo".into(),
+                namespace: "demo-ns".into(),
+                ..ReleaseInfo::default()
+            },
+            ..RenderOptions::default()
+        },
+        include_crds: true,
+        ..Default::default()
+    };
+    let rel = render_release(c, &gotemplate::Map::new(), &opts).map_err(|e| e.to_string())?;
+    let text = template_text(&rel, &TemplateOutput::default()).map_err(|e| e.to_string())?;
+    Ok(text.len())
+}
+
+fn helm_ms(shared: &Path, chart: &Path, n: usize) -> Option<f64> {
+    let out = Command::new(shared.join("tools/helm-oracle"))
+        .arg("time")
+        .arg(chart)
+        .args(["-N", &n.to_string(), "--warmup", "2", "--which", "load+template", "--json"])
+        .output()
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    v["results"]["load+template"]["median_ms"].as_f64()
+}
+
+fn peak_rss_kb(cmd: &[&str]) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .args(cmd)
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines().last()?.trim().parse().ok()
+}
+
+fn main() {
+    let Some(shared) = shared() else {
+        eprintln!("SKIP corpus bench: ../shared not found (set HELMRELEASE_SHARED)");
+        return;
+    };
+    let quick = std::env::args().any(|a| a == "--quick");
+    let iters = if quick { 5 } else { 20 };
+    let bin = env!("CARGO_BIN_EXE_helmrelease-operator");
+    let mut charts: Vec<PathBuf> = std::fs::read_dir(shared.join("charts"))
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("Chart.yaml").is_file()).collect())
+        .unwrap_or_default();
+    charts.sort();
+    let mut rows = Vec::new();
+    let mut speedups = Vec::new();
+    let (mut slower, mut more_mem) = (Vec::new(), Vec::new());
+    for chart in &charts {
+        let name = chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Err(e) = ours_once(chart) {
+            rows.push(format!("| {name} | error: {} | | | | |", e.lines().next().unwrap_or("")));
+            continue;
+        }
+        let mut times = Vec::new();
+        for _ in 0..iters {
+            let t = Instant::now();
+            let _ = ours_once(chart);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let ours = median(times);
+        let helm = helm_ms(&shared, chart, iters).unwrap_or(f64::NAN);
+        let chart_s = chart.to_string_lossy();
+        let our_rss = peak_rss_kb(&[bin, "template", "demo", &chart_s, "-n", "demo-ns", "--include-crds"]);
+        let oracle = shared.join("tools/helm-oracle");
+        let oracle_s = oracle.to_string_lossy();
+        let helm_rss = peak_rss_kb(&[&oracle_s, "render", &chart_s, "-q", "--release-name", "demo", "-n", "demo-ns", "--include-crds"]);
+        let speedup = helm / ours;
+        if speedup.is_finite() {
+            speedups.push(speedup);
+            if speedup < 1.0 {
+                slower.push(name.clone());
+            }
+        }
+        if let (Some(a), Some(b)) = (our_rss, helm_rss) {
+            if a > b {
+                more_mem.push(name.clone());
+            }
+        }
+        let kb = |v: Option<u64>| v.map(|k| format!("{:.1}", k as f64 / 1024.0)).unwrap_or_else(|| "?".into());
+        rows.push(format!(
+            "| {name} | {ours:.2} | {helm:.2} | {speedup:.1}x | {} | {} |",
+            kb(our_rss),
+            kb(helm_rss)
+        ));
+        eprintln!("{}", rows.last().map(String::as_str).unwrap_or(""));
+    }
+    let mut md = String::from(
+        "| chart | ours ms | Helm ms | speedup | ours peak MiB | Helm peak MiB |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in &rows {
+        md.push_str(r);
+        md.push('\n');
+    }
+    md.push_str(&format!(
+        "\nmedian speedup {:.1}x over {} charts; slower than Helm: {:?}; more memory than Helm: {:?}\n",
+        median(speedups.clone()),
+        speedups.len(),
+        slower,
+        more_mem
+    ));
+    println!("{md}");
+    let _ = std::fs::create_dir_all(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let _ = std::fs::write(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus-bench.md"), md);
+}
