@@ -362,6 +362,23 @@ fn scan_error_message(e: &ScanError, text: &str) -> String {
                 format!("yaml: line {}: {problem}", line0 + 1)
             };
         }
+        "found a tab" => {
+            // libyaml points at the tab itself.
+            let problem = "found a tab character that violates indentation";
+            let start = e.marker().index();
+            let line0 = text
+                .chars()
+                .enumerate()
+                .skip(start)
+                .find(|(_, c)| *c == '\t')
+                .map(|(i, _)| text.chars().take(i).filter(|&c| c == '\n').count())
+                .unwrap_or(0);
+            return if line0 == 0 {
+                format!("yaml: {problem}")
+            } else {
+                format!("yaml: line {}: {problem}", line0 + 1)
+            };
+        }
         "illegal placement of ':' indicator" => {
             let closer = innermost_flow(text, e.marker().index());
             format!("did not find expected ',' or '{closer}'")
