@@ -849,17 +849,9 @@ pub(crate) fn format_sharp_u(r: char) -> String {
     s
 }
 
-/// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and U+0020.
+/// Go's `strconv.IsPrint` (the formatter's exact Unicode table).
 pub(crate) fn is_print(r: char) -> bool {
-    if r.is_ascii() {
-        return (' '..='~').contains(&r);
-    }
-    match unicode::class(r) {
-        Some(k) => k & unicode::PRINT != 0,
-        // Unassigned in our table: trust Rust's newer data for letters, numbers and the
-        // emoji blocks; everything else (private use, noncharacters) is not printable.
-        None => r.is_alphabetic() || r.is_numeric() || ('\u{1F000}'..='\u{1FAFF}').contains(&r),
-    }
+    crate::fmt::is_print(r)
 }
 
 #[cfg(test)]
