@@ -39,35 +39,11 @@ pub const DEFAULT_GIT_REF: &str = "master";
     shortname = "hrs",
     derive = "PartialEq",
     doc = "HelmRelease is a type to represent a Helm release.",
-    printcolumn(
-        name = "Release",
-        type_ = "string",
-        json_path = ".status.releaseName",
-        description = "Release is the name of the Helm release, as given by Helm."
-    ),
-    printcolumn(
-        name = "Phase",
-        type_ = "string",
-        json_path = ".status.phase",
-        description = "Phase is the current release phase being performed for the HelmRelease."
-    ),
-    printcolumn(
-        name = "ReleaseStatus",
-        type_ = "string",
-        json_path = ".status.releaseStatus",
-        description = "ReleaseStatus is the status of the Helm release, as given by Helm."
-    ),
-    printcolumn(
-        name = "Message",
-        type_ = "string",
-        json_path = ".status.conditions[?(@.type==\"Released\")].message"
-    ),
-    printcolumn(
-        name = "Age",
-        type_ = "date",
-        json_path = ".metadata.creationTimestamp",
-        description = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC."
-    )
+    printcolumn = r#"{"name":"Release","type":"string","description":"Release is the name of the Helm release, as given by Helm.","jsonPath":".status.releaseName"}"#,
+    printcolumn = r#"{"name":"Phase","type":"string","description":"Phase is the current release phase being performed for the HelmRelease.","jsonPath":".status.phase"}"#,
+    printcolumn = r#"{"name":"ReleaseStatus","type":"string","description":"ReleaseStatus is the status of the Helm release, as given by Helm.","jsonPath":".status.releaseStatus"}"#,
+    printcolumn = r#"{"name":"Message","type":"string","jsonPath":".status.conditions[?(@.type==\"Released\")].message"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","description":"CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HelmReleaseSpec {
