@@ -59,9 +59,20 @@ pub fn read_archive(data: &[u8], limits: &Limits) -> Result<Vec<BufferedFile>, C
         )));
     }
     let gz = flate2::read::GzDecoder::new(data);
-    // The decompressed stream is capped one byte past the limit so a bomb is detected
-    // without ever being inflated whole.
-    let capped = gz.take(limits.max_total_bytes.saturating_add(1));
+    // The decompressed stream is cut at the limit so a bomb is detected without ever being
+    // inflated whole.
+    let exceeded = std::cell::Cell::new(false);
+    let capped = CappedReader {
+        inner: gz,
+        left: limits.max_total_bytes,
+        exceeded: &exceeded,
+    };
+    let bomb = || {
+        ChartError::Limit(format!(
+            "chart archive decompresses to more than {} bytes",
+            limits.max_total_bytes
+        ))
+    };
     let mut tar = tar::Archive::new(capped);
     let entries = tar
         .entries()
@@ -69,7 +80,11 @@ pub fn read_archive(data: &[u8], limits: &Limits) -> Result<Vec<BufferedFile>, C
     let mut files: Vec<BufferedFile> = Vec::new();
     let mut total: u64 = 0;
     for entry in entries {
-        let mut entry = entry.map_err(|e| arch(format!("cannot read chart archive: {e}")))?;
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(_) if exceeded.get() => return Err(bomb()),
+            Err(e) => return Err(arch(format!("cannot read chart archive: {e}"))),
+        };
         let kind = entry.header().entry_type();
         let raw_path = entry
             .path()
@@ -128,7 +143,13 @@ pub fn read_archive(data: &[u8], limits: &Limits) -> Result<Vec<BufferedFile>, C
         (&mut entry)
             .take(limits.max_file_bytes + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| arch(format!("cannot read {name:?} from chart archive: {e}")))?;
+            .map_err(|e| {
+                if exceeded.get() {
+                    bomb()
+                } else {
+                    arch(format!("cannot read {name:?} from chart archive: {e}"))
+                }
+            })?;
         total += buf.len() as u64;
         if total > limits.max_total_bytes {
             return Err(ChartError::Limit(format!(
@@ -147,4 +168,33 @@ pub fn read_archive(data: &[u8], limits: &Limits) -> Result<Vec<BufferedFile>, C
         return Err(arch("no files in chart archive".into()));
     }
     Ok(files)
+}
+
+/// A reader that fails once more than `left` bytes were read, remembering why.
+struct CappedReader<'a, R> {
+    inner: R,
+    left: u64,
+    exceeded: &'a std::cell::Cell<bool>,
+}
+
+impl<R: Read> Read for CappedReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // Probe one byte: a stream that ends exactly at the limit is fine.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => {
+                    self.exceeded.set(true);
+                    Err(std::io::Error::other("decompressed size limit exceeded"))
+                }
+            };
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
