@@ -2,5 +2,6 @@
 //! release storage (`storage`). The binary in `src/main.rs` is glue over this crate.
 
 pub mod api;
-pub mod storage;
+pub mod controller;
 pub mod source;
+pub mod storage;

@@ -1,0 +1,16 @@
+//! Unlock: a `pending-*` revision left by an interrupted operation (crash, kill -9) is
+//! marked `failed` so the next decision can act; this keeps a release from staying stuck.
+
+use crate::storage::{Release, Status};
+
+use super::{store_update, ReleaseCtx};
+
+pub async fn unlock(rc: &ReleaseCtx, pending: &Release) -> Result<(), String> {
+    let mut r = pending.clone();
+    let was = r.status();
+    r.set_status(
+        Status::Failed,
+        format!("Release was left {was} by an interrupted operation; marked failed"),
+    );
+    store_update(&rc.storage, &r).await
+}

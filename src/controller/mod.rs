@@ -1,0 +1,545 @@
+//! The HelmRelease controller: kube-runtime `Controller` wiring, finalizer, and the
+//! reconcile loop observe → decide → execute.
+//!
+//! `observe` reads Helm release storage, `decide` (pure) compares chart and values digests
+//! with the deployed revision, `actions/*` execute one action each, `status` writes status
+//! only when it changed and `events` records every action. Nothing is written when nothing
+//! changed.
+
+pub mod actions;
+pub mod apply;
+pub mod chart;
+pub mod decide;
+pub mod events;
+pub mod hooks;
+pub mod metrics;
+pub mod observe;
+pub mod status;
+pub mod values;
+pub mod wait;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::finalizer::{finalizer, Event as FinalizerEvent};
+use kube::runtime::watcher;
+use kube::{Api, Client, ResourceExt};
+
+use crate::api::{ConditionType, HelmRelease, Phase};
+use crate::storage::{Release, SecretsDriver, Status, Storage};
+
+use actions::ReleaseCtx;
+use chart::{ChartFetcher, FetchedChart};
+use decide::{decide, Decision, Facts};
+use values::ComposedValues;
+
+pub const FINALIZER: &str = "helm.fluxcd.io/helmrelease";
+pub const CONTROLLER_NAME: &str = "helmrelease-operator";
+
+/// Settings of a controller run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Namespace scope; `None` watches all.
+    pub namespace: Option<String>,
+    pub workers: u16,
+    pub sync_interval: Duration,
+    /// Delay before retrying a failed reconcile.
+    pub retry_interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            namespace: None,
+            workers: 4,
+            sync_interval: Duration::from_secs(180),
+            retry_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Shared state of the reconcilers.
+pub struct Ctx {
+    pub client: Client,
+    pub fetcher: Arc<dyn ChartFetcher>,
+    pub recorder: Recorder,
+    pub settings: Settings,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Reconcile(String),
+    #[error(transparent)]
+    Kube(#[from] kube::Error),
+}
+
+/// Runs the controller until `shutdown` resolves; in-flight reconciles finish first.
+pub async fn run(
+    client: Client,
+    settings: Settings,
+    fetcher: Arc<dyn ChartFetcher>,
+    metrics: Arc<metrics::Metrics>,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let api: Api<HelmRelease> = match &settings.namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: CONTROLLER_NAME.into(),
+            instance: std::env::var("POD_NAME").ok(),
+        },
+    );
+    let workers = settings.workers.max(1);
+    let ctx = Arc::new(Ctx {
+        client,
+        fetcher,
+        recorder,
+        settings,
+        metrics,
+    });
+    Controller::new(api, watcher::Config::default().any_semantic())
+        .with_config(kube::runtime::controller::Config::default().concurrency(workers))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx)
+        .for_each(|r| async move {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "reconcile");
+            }
+        })
+        .await;
+}
+
+fn error_policy(_hr: Arc<HelmRelease>, err: &Error, ctx: Arc<Ctx>) -> Action {
+    tracing::warn!(error = %err, "reconcile failed");
+    Action::requeue(ctx.settings.retry_interval)
+}
+
+async fn reconcile(hr: Arc<HelmRelease>, ctx: Arc<Ctx>) -> Result<Action, Error> {
+    let started = Instant::now();
+    let ns = hr.defaulted_namespace().to_string();
+    let api: Api<HelmRelease> = Api::namespaced(ctx.client.clone(), &ns);
+    let c2 = ctx.clone();
+    let res = finalizer(&api, FINALIZER, hr, |ev| async move {
+        match ev {
+            FinalizerEvent::Apply(hr) => apply(&hr, &c2).await,
+            FinalizerEvent::Cleanup(hr) => cleanup(&hr, &c2).await,
+        }
+    })
+    .await;
+    ctx.metrics.observe(started.elapsed(), res.is_err());
+    res.map_err(|e| Error::Reconcile(e.to_string()))
+}
+
+fn storage_for(client: &Client, hr: &HelmRelease) -> Storage {
+    let api: Api<Secret> = Api::namespaced(client.clone(), hr.target_namespace());
+    Storage::new(SecretsDriver::new(api)).with_max_history(hr.max_history())
+}
+
+fn release_ctx(ctx: &Ctx, hr: &HelmRelease, caps: helm_render::Capabilities) -> ReleaseCtx {
+    let name = hr.effective_release_name();
+    let namespace = hr.target_namespace().to_string();
+    ReleaseCtx {
+        client: ctx.client.clone(),
+        storage: storage_for(&ctx.client, hr),
+        applier: actions::applier(&ctx.client, &name, &namespace),
+        name,
+        namespace,
+        timeout: hr.timeout(),
+        wait: hr.wait(),
+        skip_crds: hr.spec.skip_crds,
+        capabilities: caps,
+    }
+}
+
+async fn cleanup(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
+    let rc = release_ctx(ctx, hr, helm_render::Capabilities::default());
+    let hist = observe::history(&rc.storage, &rc.name)
+        .await
+        .map_err(Error::Reconcile)?;
+    if hist.is_empty() {
+        return Ok(Action::await_change());
+    }
+    ctx.metrics.action("uninstall");
+    match actions::uninstall::uninstall(&rc).await {
+        Ok(kept) => {
+            let mut note = format!("Release {} uninstalled", rc.name);
+            if !kept.is_empty() {
+                note.push_str(&format!("; kept by resource policy: {}", kept.join(", ")));
+            }
+            events::publish(&ctx.recorder, hr, false, "UninstallSucceeded", note).await;
+            Ok(Action::await_change())
+        }
+        Err(e) => {
+            events::publish(
+                &ctx.recorder,
+                hr,
+                true,
+                "UninstallFailed",
+                format!("Uninstall of release {} failed: {e}", rc.name),
+            )
+            .await;
+            Err(Error::Reconcile(e))
+        }
+    }
+}
+
+/// Writes the status when it differs from the stored one.
+async fn write_status(
+    hr: &HelmRelease,
+    ctx: &Ctx,
+    st: crate::api::HelmReleaseStatus,
+) -> Result<(), Error> {
+    if hr.status.as_ref() == Some(&st) {
+        return Ok(());
+    }
+    let api: Api<HelmRelease> = Api::namespaced(ctx.client.clone(), hr.defaulted_namespace());
+    let patch = serde_json::json!({ "status": st });
+    api.patch_status(
+        &hr.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+fn facts(hr: &HelmRelease, hist: &[Release], chart: &FetchedChart, vals: &ComposedValues) -> Facts {
+    Facts {
+        deleting: false,
+        history: hist.iter().map(observe::facts_of).collect(),
+        desired_chart_digest: chart.digest.clone(),
+        desired_values_digest: vals.digest.clone(),
+        rollback_enabled: hr.spec.rollback.enable,
+        rollback_retry: hr.spec.rollback.retry,
+        rollback_max_retries: hr.spec.rollback.max_retries(),
+    }
+}
+
+async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
+    let requeue = Action::requeue(
+        hr.interval()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(ctx.settings.sync_interval),
+    );
+    if hr.suspended() {
+        return Ok(requeue);
+    }
+    let mut st = hr.status.clone().unwrap_or_default();
+    let rc0 = release_ctx(ctx, hr, helm_render::Capabilities::default());
+    st.release_name = Some(rc0.name.clone());
+    st.observed_generation = hr.metadata.generation.unwrap_or(0);
+
+    // Chart.
+    let chart = match ctx.fetcher.fetch(hr).await {
+        Ok(c) => c,
+        Err(e) => {
+            let changed = st
+                .condition(ConditionType::ChartFetched)
+                .is_none_or(|c| c.message.as_deref() != Some(e.as_str()));
+            status::set(
+                &mut st,
+                ConditionType::ChartFetched,
+                false,
+                "ChartFetchFailed",
+                &e,
+            );
+            status::set(&mut st, ConditionType::Ready, false, "ChartFetchFailed", &e);
+            status::set_phase(&mut st, Phase::ChartFetchFailed);
+            if changed {
+                events::publish(&ctx.recorder, hr, true, "ChartFetchFailed", e.clone()).await;
+            }
+            write_status(hr, ctx, st).await?;
+            return Err(Error::Reconcile(e));
+        }
+    };
+    status::set(
+        &mut st,
+        ConditionType::ChartFetched,
+        true,
+        "ChartFetched",
+        &format!("fetched chart {}-{}", chart.name, chart.version),
+    );
+
+    // Values.
+    let vals = match values::compose(&ctx.client, hr, &chart.chart).await {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = e.to_string();
+            let changed = st
+                .condition(ConditionType::Released)
+                .is_none_or(|c| c.message.as_deref() != Some(msg.as_str()));
+            status::set(
+                &mut st,
+                ConditionType::Released,
+                false,
+                "ValuesFailed",
+                &msg,
+            );
+            status::set(&mut st, ConditionType::Ready, false, "ValuesFailed", &msg);
+            if changed {
+                events::publish(&ctx.recorder, hr, true, "ValuesFailed", msg.clone()).await;
+            }
+            write_status(hr, ctx, st).await?;
+            return Err(Error::Reconcile(msg));
+        }
+    };
+
+    // Observe → decide → execute; an unlock or purge is followed by a fresh decision.
+    let mut caps: Option<helm_render::Capabilities> = None;
+    let mut outcome: Result<(), String> = Ok(());
+    for _ in 0..4 {
+        let hist = observe::history(&rc0.storage, &rc0.name)
+            .await
+            .map_err(Error::Reconcile)?;
+        let decision = decide(&facts(hr, &hist, &chart, &vals));
+        tracing::info!(release = %rc0.name, ?decision, "decided");
+        if matches!(
+            decision,
+            Decision::Install | Decision::Reinstall | Decision::Upgrade
+        ) && caps.is_none()
+        {
+            caps = Some(
+                apply::capabilities(&ctx.client)
+                    .await
+                    .map_err(Error::Reconcile)?,
+            );
+        }
+        let rc = release_ctx(ctx, hr, caps.clone().unwrap_or_default());
+        match decision {
+            Decision::NoOp | Decision::Forget => {
+                if let Some(dep) = hist
+                    .iter()
+                    .filter(|r| r.status() == Status::Deployed)
+                    .max_by_key(|r| r.version)
+                {
+                    let msg = status::synced_message(dep.version, &chart.name, &chart.version);
+                    status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
+                    status::set(&mut st, ConditionType::Released, true, "Success", &msg);
+                    status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                    if st.phase.is_none() {
+                        status::set_phase(&mut st, Phase::Deployed);
+                    }
+                }
+                status::record_release(&mut st, &hist);
+                break;
+            }
+            Decision::Hold { failed_attempts } => {
+                let msg = format!(
+                    "upgrade to chart {}-{} with these values failed {failed_attempts} time(s); waiting for a spec change",
+                    chart.name, chart.version
+                );
+                status::set(
+                    &mut st,
+                    ConditionType::Released,
+                    false,
+                    "UpgradeFailed",
+                    &msg,
+                );
+                status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                status::record_release(&mut st, &hist);
+                break;
+            }
+            Decision::Unlock { version } => {
+                ctx.metrics.action("unlock");
+                if let Some(p) = hist.iter().find(|r| r.version == version) {
+                    actions::unlock::unlock(&rc, p)
+                        .await
+                        .map_err(Error::Reconcile)?;
+                    events::publish(
+                        &ctx.recorder,
+                        hr,
+                        true,
+                        "ReleaseUnlocked",
+                        format!(
+                            "Release {} revision {version} was left {} by an interrupted operation; marked failed",
+                            rc.name,
+                            p.status()
+                        ),
+                    )
+                    .await;
+                }
+                continue;
+            }
+            Decision::Reinstall => {
+                ctx.metrics.action("purge");
+                actions::uninstall::purge(&rc, false)
+                    .await
+                    .map_err(Error::Reconcile)?;
+                continue;
+            }
+            Decision::Uninstall => break,
+            Decision::Install => {
+                ctx.metrics.action("install");
+                status::set_phase(&mut st, Phase::Installing);
+                st.last_attempted_revision = Some(chart.version.clone());
+                match actions::install::install(&rc, &chart, &vals).await {
+                    Ok(v) => {
+                        let msg = status::synced_message(v, &chart.name, &chart.version);
+                        status::set_phase(&mut st, Phase::Deployed);
+                        status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
+                        status::set(&mut st, ConditionType::Released, true, "Success", &msg);
+                        status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                        st.rollback_count = 0;
+                        events::publish(
+                            &ctx.recorder,
+                            hr,
+                            false,
+                            "InstallSucceeded",
+                            format!(
+                                "Installed release {} revision {v} (chart {}-{})",
+                                rc.name, chart.name, chart.version
+                            ),
+                        )
+                        .await;
+                    }
+                    Err(e) => {
+                        let msg = format!("Install of release {} failed: {e}", rc.name);
+                        status::set_phase(&mut st, Phase::DeployFailed);
+                        status::set(
+                            &mut st,
+                            ConditionType::Released,
+                            false,
+                            "InstallFailed",
+                            &msg,
+                        );
+                        status::set(&mut st, ConditionType::Ready, false, "InstallFailed", &msg);
+                        events::publish(&ctx.recorder, hr, true, "InstallFailed", msg.clone())
+                            .await;
+                        outcome = Err(msg);
+                    }
+                }
+                let hist = observe::history(&rc.storage, &rc.name)
+                    .await
+                    .unwrap_or_default();
+                status::record_release(&mut st, &hist);
+                break;
+            }
+            Decision::Upgrade => {
+                ctx.metrics.action("upgrade");
+                status::set_phase(&mut st, Phase::Upgrading);
+                st.last_attempted_revision = Some(chart.version.clone());
+                match actions::upgrade::upgrade(&rc, &chart, &vals, &hist).await {
+                    Ok(v) => {
+                        let msg = status::synced_message(v, &chart.name, &chart.version);
+                        status::set_phase(&mut st, Phase::Deployed);
+                        status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
+                        status::set(&mut st, ConditionType::Released, true, "Success", &msg);
+                        status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                        st.rollback_count = 0;
+                        events::publish(
+                            &ctx.recorder,
+                            hr,
+                            false,
+                            "UpgradeSucceeded",
+                            format!(
+                                "Upgraded release {} to revision {v} (chart {}-{})",
+                                rc.name, chart.name, chart.version
+                            ),
+                        )
+                        .await;
+                    }
+                    Err(actions::upgrade::UpgradeError::Early(e)) => {
+                        let msg = format!("Upgrade of release {} failed: {e}", rc.name);
+                        status::set_phase(&mut st, Phase::DeployFailed);
+                        status::set(
+                            &mut st,
+                            ConditionType::Released,
+                            false,
+                            "UpgradeFailed",
+                            &msg,
+                        );
+                        status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                        events::publish(&ctx.recorder, hr, true, "UpgradeFailed", msg.clone())
+                            .await;
+                        outcome = Err(msg);
+                    }
+                    Err(actions::upgrade::UpgradeError::Failed { version, message }) => {
+                        let msg = format!(
+                            "Upgrade of release {} to revision {version} failed: {message}",
+                            rc.name
+                        );
+                        status::set_phase(&mut st, Phase::DeployFailed);
+                        status::set(
+                            &mut st,
+                            ConditionType::Released,
+                            false,
+                            "UpgradeFailed",
+                            &msg,
+                        );
+                        status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                        events::publish(&ctx.recorder, hr, true, "UpgradeFailed", msg.clone())
+                            .await;
+                        outcome = Err(msg);
+                        if hr.spec.rollback.enable {
+                            ctx.metrics.action("rollback");
+                            status::set_phase(&mut st, Phase::RollingBack);
+                            let hist = observe::history(&rc.storage, &rc.name)
+                                .await
+                                .map_err(Error::Reconcile)?;
+                            let wait = hr.spec.rollback.wait || rc.wait;
+                            match actions::rollback::rollback(&rc, &hist, wait).await {
+                                Ok(v) => {
+                                    st.rollback_count += 1;
+                                    let m = format!(
+                                        "Rolled back release {} to revision {v} after a failed upgrade",
+                                        rc.name
+                                    );
+                                    status::set_phase(&mut st, Phase::RolledBack);
+                                    status::set(
+                                        &mut st,
+                                        ConditionType::RolledBack,
+                                        true,
+                                        "RollbackSucceeded",
+                                        &m,
+                                    );
+                                    events::publish(
+                                        &ctx.recorder,
+                                        hr,
+                                        false,
+                                        "RollbackSucceeded",
+                                        m,
+                                    )
+                                    .await;
+                                }
+                                Err(e) => {
+                                    let m = format!("Rollback of release {} failed: {e}", rc.name);
+                                    status::set_phase(&mut st, Phase::RollbackFailed);
+                                    status::set(
+                                        &mut st,
+                                        ConditionType::RolledBack,
+                                        false,
+                                        "RollbackFailed",
+                                        &m,
+                                    );
+                                    events::publish(&ctx.recorder, hr, true, "RollbackFailed", m)
+                                        .await;
+                                }
+                            }
+                        }
+                    }
+                }
+                let hist = observe::history(&rc.storage, &rc.name)
+                    .await
+                    .unwrap_or_default();
+                status::record_release(&mut st, &hist);
+                break;
+            }
+        }
+    }
+    write_status(hr, ctx, st).await?;
+    match outcome {
+        Ok(()) => Ok(requeue),
+        Err(e) => Err(Error::Reconcile(e)),
+    }
+}
