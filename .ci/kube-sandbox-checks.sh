@@ -128,5 +128,17 @@ else
   check "helm list is empty" expect '^\[\]$' helm_list
 fi
 
+# ---- --state persistence across a restart ---------------------------------------------
+# (not inside `check`: that runs in a subshell, which cannot wait for or replace $PID)
+kill -TERM "$PID"
+wait "$PID" 2>/dev/null || true
+check "state file written on SIGTERM" test -s "$WORK/state.json"
+: >"$WORK/url"
+"$BIN" --listen 127.0.0.1:0 --kubeconfig-out "$WORK/kubeconfig" --state "$WORK/state.json" >"$WORK/url" 2>>"$WORK/sandbox.log" &
+PID=$!
+for _ in $(seq 1 100); do [ -s "$WORK/url" ] && break; sleep 0.1; done
+check "restart with --state" test -s "$WORK/url"
+check "objects survive the restart" expect '^demo-ssa +7 ' k get widgets
+
 echo "kube-sandbox checks: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -597,3 +597,33 @@ async fn controller_status_patch_does_not_loop() -> R {
     handle.abort();
     Ok(())
 }
+
+#[tokio::test]
+async fn served_over_http_with_kubeconfig() -> R {
+    let running = kube_sandbox::start().await?;
+    assert!(running.url.starts_with("http://127.0.0.1:"));
+    let kc = kube::config::Kubeconfig::from_yaml(&running.kubeconfig("default"))?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await?;
+    let client = Client::try_from(config)?;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let list = cms.list(&ListParams::default()).await?;
+    let rv = list.metadata.resource_version.unwrap_or_default();
+    let mut stream = cms
+        .watch(&WatchParams::default().timeout(5), &rv)
+        .await?
+        .boxed();
+    cms.create(&PostParams::default(), &cm("over-http")).await?;
+    match stream.try_next().await? {
+        Some(WatchEvent::Added(c)) => assert_eq!(c.name_any(), "over-http"),
+        other => return Err(format!("unexpected {other:?}").into()),
+    }
+    // a dropped watch ends the stream without an error event
+    running.sandbox().faults().drop_watches();
+    let next = tokio::time::timeout(Duration::from_secs(5), stream.try_next()).await?;
+    assert!(matches!(next, Ok(None)), "stream should end, got {next:?}");
+    let via_client = running.client()?;
+    let again: Api<ConfigMap> = Api::namespaced(via_client, "default");
+    assert!(again.get("over-http").await.is_ok());
+    running.stop().await;
+    Ok(())
+}
