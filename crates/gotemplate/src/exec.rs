@@ -382,7 +382,12 @@ impl<'t> Exec<'t> {
                     f(this)
                 });
             match spawned {
-                Ok(handle) => handle.join().ok(),
+                // A panic in a host function propagates as it would have on this thread.
+                Ok(handle) => Some(
+                    handle
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                ),
                 Err(_) => None,
             }
         });
