@@ -904,7 +904,8 @@ impl Store {
             if rt.namespaced {
                 meta(&mut skeleton).insert("namespace".into(), json!(ns));
             }
-            let new = managed::apply(&skeleton, body, &self.apply_req(rt, sub, o))?;
+            let av = rt.api_version();
+            let new = managed::apply(&skeleton, body, &self.apply_req(rt, sub, o, &av))?;
             return self.create_inner(rt, ns, new, o, true).map(|v| (v, true));
         };
         let cur = to_view(rt, &old);
@@ -931,7 +932,10 @@ impl Store {
                 patch::strategic_merge_patch(&mut c, body);
                 c
             }
-            PatchType::Apply => managed::apply(&cur, body, &self.apply_req(rt, sub, o))?,
+            PatchType::Apply => {
+                let av = rt.api_version();
+                managed::apply(&cur, body, &self.apply_req(rt, sub, o, &av))?
+            }
         };
         let body_rv = match ptype {
             PatchType::Json => rv_of(&patched).to_string(),
@@ -952,13 +956,19 @@ impl Store {
             .map(|v| (v, false))
     }
 
-    fn apply_req<'a>(&self, rt: &'a ResourceType, sub: Sub, o: &'a WriteOpts) -> ApplyRequest<'a> {
+    fn apply_req<'a>(
+        &self,
+        rt: &'a ResourceType,
+        sub: Sub,
+        o: &'a WriteOpts,
+        api_version: &'a str,
+    ) -> ApplyRequest<'a> {
         ApplyRequest {
             manager: &o.manager,
             force: o.force,
             subresource: sub.name(),
             has_status: rt.status,
-            api_version: if rt.group.is_empty() { "v1" } else { "" },
+            api_version,
             schema: schema_of(rt),
         }
     }
@@ -1037,8 +1047,6 @@ impl Store {
                 &api_version,
                 schema_of(rt),
             );
-        } else {
-            fix_apply_versions(&mut new, &rt.api_version());
         }
         if rt.generation && spec_part(&old) != spec_part(&new) {
             let g = old
@@ -1300,24 +1308,6 @@ fn strip_cond_times(v: &Value) -> Value {
     }
     walk(&mut o);
     o
-}
-
-fn fix_apply_versions(obj: &mut Value, api_version: &str) {
-    if let Some(Value::Array(a)) = obj
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("managedFields"))
-    {
-        for e in a {
-            if let Value::Object(m) = e {
-                if m.get("apiVersion")
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
-                {
-                    m.insert("apiVersion".into(), json!(api_version));
-                }
-            }
-        }
-    }
 }
 
 /// Server-side normalization on every write: Secret `stringData` folded into `data`,

@@ -257,6 +257,14 @@ async fn ssa_conflicts_force_and_field_removal() -> R {
         .patch("s", &a, &Patch::Apply(cfg(json!({"x": "1", "y": "1"}))))
         .await?;
     assert_eq!(created.managed_fields().len(), 1);
+    assert_eq!(
+        created.managed_fields()[0].api_version.as_deref(),
+        Some("v1")
+    );
+    assert_eq!(
+        created.managed_fields()[0].operation.as_deref(),
+        Some("Apply")
+    );
     let again = cms
         .patch("s", &a, &Patch::Apply(cfg(json!({"x": "1", "y": "1"}))))
         .await?;
@@ -344,6 +352,20 @@ async fn crd_discovery_status_generation_and_pruning() -> R {
         )
         .await?;
     assert_eq!(spec.metadata.generation, Some(2));
+    let applied = widgets
+        .patch(
+            "w2",
+            &PatchParams::apply("tester"),
+            &Patch::Apply(
+                json!({"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"size": 9}}),
+            ),
+        )
+        .await?;
+    assert_eq!(
+        applied.managed_fields()[0].api_version.as_deref(),
+        Some("example.com/v1")
+    );
+    assert_eq!(applied.metadata.generation, Some(1));
     // deleting the CRD removes it from discovery and deletes its objects
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     crds.delete("widgets.example.com", &DeleteParams::default())
