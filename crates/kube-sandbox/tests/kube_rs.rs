@@ -556,6 +556,20 @@ async fn controller_status_patch_does_not_loop() -> R {
         ctx: Arc<(Api<Widget>, Arc<AtomicUsize>)>,
     ) -> Result<Action, Failed> {
         ctx.1.fetch_add(1, Ordering::SeqCst);
+        let owner = w
+            .controller_owner_ref(&())
+            .map(|o| vec![o])
+            .unwrap_or_default();
+        let child = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": format!("{}-child", w.name_any()), "ownerReferences": owner},
+            "data": {"size": w.spec.size.to_string()}});
+        let cms: Api<ConfigMap> = Api::namespaced(ctx.0.clone().into_client(), "default");
+        cms.patch(
+            &format!("{}-child", w.name_any()),
+            &PatchParams::apply("widget-ctl").force(),
+            &Patch::Apply(child),
+        )
+        .await?;
         let status = json!({"apiVersion": "example.com/v1", "kind": "Widget",
             "status": {"phase": "Ready", "observed": w.metadata.generation}});
         ctx.0
@@ -572,7 +586,9 @@ async fn controller_status_patch_does_not_loop() -> R {
     }
 
     let ctx = Arc::new((widgets.clone(), reconciles.clone()));
+    let children: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     let ctl = Controller::new(widgets.clone(), kube::runtime::watcher::Config::default())
+        .owns(children.clone(), kube::runtime::watcher::Config::default())
         .run(reconcile, error_policy, ctx)
         .for_each(|_| async {});
     let handle = tokio::spawn(ctl);
@@ -616,7 +632,19 @@ async fn controller_status_patch_does_not_loop() -> R {
         (1..=2).contains(&second),
         "reconciled {second} times after a spec change"
     );
+    let child = children.get("loop-child").await?;
+    assert_eq!(
+        child
+            .data
+            .unwrap_or_default()
+            .get("size")
+            .map(String::as_str),
+        Some("5")
+    );
     handle.abort();
+    // owner-reference GC: deleting the Widget deletes its ConfigMap
+    widgets.delete("loop", &DeleteParams::default()).await?;
+    assert!(children.get_opt("loop-child").await?.is_none());
     Ok(())
 }
 
