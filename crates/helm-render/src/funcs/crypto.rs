@@ -349,26 +349,25 @@ fn add_small(be: &[u8], delta: u32) -> Vec<u8> {
 }
 
 fn probably_prime(be: &[u8], rounds: usize) -> Result<bool, String> {
-    match be.len() {
-        128 => Ok(miller_rabin::<{ crypto_bigint::U1024::LIMBS }>(be, rounds)),
-        256 => Ok(miller_rabin::<{ crypto_bigint::U2048::LIMBS }>(be, rounds)),
-        n => Err(format!("unsupported prime size {} bits", n * 8)),
-    }
+    Ok(miller_rabin(be, rounds))
 }
 
-/// Miller-Rabin with base 2 and then random bases.
-fn miller_rabin<const L: usize>(be: &[u8], rounds: usize) -> bool {
-    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-    use crypto_bigint::Uint;
-    let n = Uint::<L>::from_be_slice(be);
-    let one = Uint::<L>::ONE;
-    let n_minus_1 = n.wrapping_sub(&one);
-    let s = n_minus_1.trailing_zeros();
-    let d = n_minus_1.shr_vartime(s);
-    let params = DynResidueParams::new(&n);
+/// Miller-Rabin with base 2 and then random bases. The arithmetic is `num-bigint-dig`'s
+/// (non-generic, so it runs at that crate's optimisation level even in debug builds).
+fn miller_rabin(be: &[u8], rounds: usize) -> bool {
+    use rsa::BigUint;
+    let n = BigUint::from_bytes_be(be);
+    let one = BigUint::from(1u32);
+    let two = BigUint::from(2u32);
+    if n <= two {
+        return n == two;
+    }
+    let n_minus_1 = &n - &one;
+    let s = n_minus_1.trailing_zeros().unwrap_or(0);
+    let d = &n_minus_1 >> s;
     for round in 0..rounds {
         let a = if round == 0 {
-            Uint::<L>::from_u8(2)
+            two.clone()
         } else {
             let mut bytes = vec![0u8; be.len()];
             OsRng.fill_bytes(&mut bytes);
@@ -378,15 +377,15 @@ fn miller_rabin<const L: usize>(be: &[u8], rounds: usize) -> bool {
             if let Some(last) = bytes.last_mut() {
                 *last |= 2;
             }
-            Uint::<L>::from_be_slice(&bytes)
+            BigUint::from_bytes_be(&bytes)
         };
-        let mut x = DynResidue::new(&a, params).pow(&d).retrieve();
+        let mut x = a.modpow(&d, &n);
         if x == one || x == n_minus_1 {
             continue;
         }
         let mut witness = true;
         for _ in 1..s {
-            x = DynResidue::new(&x, params).square().retrieve();
+            x = x.modpow(&two, &n);
             if x == n_minus_1 {
                 witness = false;
                 break;
