@@ -122,6 +122,8 @@ else
   check "helm history records the failures" expect "\(4, 'failed'\), \(5, 'failed'\)\]$" helm_history
   check "helm rollback after failures" expect 'rolled_back' "$H" cluster rollback demo 3 "${KC[@]}" --wait watcher --timeout 60
   check "helm list after recovery" expect "^\[\('demo', 6, 'deployed'\)\]$" helm_list
+  check "kubectl patch takes over a chart field" expect 'patched' k patch configmap demo-config --type=merge -p '{"data":{"message":"edited"}}'
+  check "helm upgrade then hits an SSA conflict (force=false)" expect 'conflict with "kubectl-patch": .data.message' helm_fail message=again
   check "helm uninstall" expect '"name": "demo"' "$H" cluster uninstall demo "${KC[@]}"
   check "uninstall removed release Secrets" expect '^$' k get secrets -l owner=helm -o 'jsonpath={.items[*].metadata.name}'
   check "uninstall removed chart objects" expect 'NotFound' bash -c "! '$KUBECTL' --cache-dir '$WORK/cache' get deployment demo-web 2>&1"
