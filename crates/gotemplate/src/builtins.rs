@@ -461,7 +461,11 @@ fn percent_s(v: &Value) -> String {
 
 /// `==` on two values of the same non-basic kind (both present and non-nil).
 fn equal_other(a: &Value, b: &Value) -> Result<bool, FuncError> {
-    let comparable = !matches!(b, Value::List(_) | Value::Map(_) | Value::Bytes(_));
+    let comparable = match b {
+        Value::List(_) | Value::Map(_) | Value::Bytes(_) => false,
+        Value::Object(o) => !matches!(o.kind_name(), "map" | "slice" | "func"),
+        _ => true,
+    };
     if !comparable {
         return Err(msg(format!(
             "non-comparable type {}: {}",
@@ -470,6 +474,8 @@ fn equal_other(a: &Value, b: &Value) -> Result<bool, FuncError> {
         )));
     }
     Ok(match (a, b) {
+        // Pointers are equal only when they point to the same value.
+        (Value::Object(x), Value::Object(y)) if x.kind_name() == "ptr" => Arc::ptr_eq(x, y),
         (Value::Object(x), Value::Object(y)) => x.equals(y.as_ref()).unwrap_or_else(|| {
             Arc::ptr_eq(x, y) || (x.type_name() == y.type_name() && x.format_v() == y.format_v())
         }),
@@ -911,6 +917,45 @@ mod tests {
         assert!(matches!(lt(&s("B"), &s("a")), Ok(true)));
         assert!(matches!(le(&s("10"), &s("9")), Ok(true)));
         assert!(matches!(eq(&V::Val(uint8(98)), &[i(98)]), Ok(true)));
+    }
+
+    struct Ptr(&'static str);
+    impl Object for Ptr {
+        fn type_name(&self) -> String {
+            "*semver.Version".to_string()
+        }
+        fn kind_name(&self) -> &'static str {
+            self.0
+        }
+        fn format_v(&self) -> String {
+            "1.2.3".to_string()
+        }
+        fn equals(&self, _: &dyn Object) -> Option<bool> {
+            Some(true)
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    #[test]
+    fn objects_compare_like_go() {
+        let a: Arc<dyn Object> = Arc::new(Ptr("ptr"));
+        let b: Arc<dyn Object> = Arc::new(Ptr("ptr"));
+        let same = eq(
+            &V::Val(Value::Object(a.clone())),
+            &[V::Val(Value::Object(a))],
+        );
+        assert!(matches!(same, Ok(true)));
+        let c: Arc<dyn Object> = Arc::new(Ptr("ptr"));
+        let other = eq(&V::Val(Value::Object(b)), &[V::Val(Value::Object(c))]);
+        assert!(matches!(other, Ok(false)));
+        let m: Arc<dyn Object> = Arc::new(Ptr("map"));
+        let r = eq(
+            &V::Val(Value::Object(m.clone())),
+            &[V::Val(Value::Object(m))],
+        );
+        assert!(r.is_err());
     }
 
     #[test]
