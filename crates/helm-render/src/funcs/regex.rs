@@ -128,6 +128,9 @@ fn arg_int(args: &[Value], i: usize) -> i64 {
 pub struct GoRegex {
     pub(crate) re: Regex,
     expr_empty: bool,
+    /// Go's `SubexpNames()`: Go allows a name twice, Rust does not, so repeated names are
+    /// compiled as plain groups and resolved here.
+    names: Vec<Option<String>>,
 }
 
 impl GoRegex {
@@ -148,7 +151,7 @@ pub fn compile(pattern: &str) -> Result<Arc<GoRegex>, String> {
     {
         return Ok(re);
     }
-    let translated = translate(pattern).map_err(|e| e.to_string())?;
+    let (translated, names) = translate(pattern).map_err(|e| e.to_string())?;
     let re = RegexBuilder::new(&translated)
         .nest_limit(4 * MAX_NESTING as u32)
         .size_limit(64 << 20)
@@ -157,6 +160,7 @@ pub fn compile(pattern: &str) -> Result<Arc<GoRegex>, String> {
     let re = Arc::new(GoRegex {
         re,
         expr_empty: pattern.is_empty(),
+        names,
     });
     if let Ok(mut c) = cache.lock() {
         if c.len() >= CACHE_LIMIT {
@@ -290,7 +294,7 @@ const POSIX_CLASSES: &[&str] = &[
 ];
 
 /// Walks a Go pattern, returning Go's syntax error or the equivalent Rust pattern.
-fn translate(pat: &str) -> Result<String, SyntaxError> {
+fn translate(pat: &str) -> Result<(String, Vec<Option<String>>), SyntaxError> {
     let b = pat.as_bytes();
     let mut out = String::with_capacity(pat.len() + 16);
     let mut i = 0usize;
@@ -298,11 +302,12 @@ fn translate(pat: &str) -> Result<String, SyntaxError> {
     // Whether the top of Go's parse stack is an operand (not empty, `(` or `|`).
     let mut operand = false;
     let mut last_repeat: Option<usize> = None;
+    let mut names: Vec<Option<String>> = vec![None];
     while i < b.len() {
         let mut repeat: Option<usize> = None;
         match b[i] {
             b'(' if b.get(i + 1) == Some(&b'?') => {
-                let (next, opened) = perl_flags(pat, i, &mut out)?;
+                let (next, opened) = perl_flags(pat, i, &mut out, &mut names)?;
                 if opened {
                     depth += 1;
                     operand = false;
@@ -311,6 +316,7 @@ fn translate(pat: &str) -> Result<String, SyntaxError> {
             }
             b'(' => {
                 out.push('(');
+                names.push(None);
                 depth += 1;
                 operand = false;
                 i += 1;
@@ -389,7 +395,7 @@ fn translate(pat: &str) -> Result<String, SyntaxError> {
     if depth != 0 {
         return Err(err(ERR_MISSING_PAREN, pat));
     }
-    Ok(out)
+    Ok((out, names))
 }
 
 /// Go's checks before applying a repetition operator spanning `pat[start..after]`.
@@ -466,7 +472,12 @@ fn parse_int(b: &[u8], start: usize) -> Option<(i64, usize)> {
 
 /// Go's `parsePerlFlags` at `(?`: named groups, flag groups and non-capturing groups.
 /// Returns the next index and whether a group was opened.
-fn perl_flags(pat: &str, i: usize, out: &mut String) -> Result<(usize, bool), SyntaxError> {
+fn perl_flags(
+    pat: &str,
+    i: usize,
+    out: &mut String,
+    names: &mut Vec<Option<String>>,
+) -> Result<(usize, bool), SyntaxError> {
     let t = &pat[i..];
     let tb = t.as_bytes();
     let starts_with_p = tb.len() > 4 && tb[2] == b'P' && tb[3] == b'<';
@@ -480,7 +491,12 @@ fn perl_flags(pat: &str, i: usize, out: &mut String) -> Result<(usize, bool), Sy
         if name.is_empty() || !name.bytes().all(|c| c == b'_' || c.is_ascii_alphanumeric()) {
             return Err(err(ERR_INVALID_NAMED_CAPTURE, &t[..=end]));
         }
-        let _ = write!(out, "(?P<{name}>");
+        if names.iter().any(|n| n.as_deref() == Some(name)) {
+            out.push('(');
+        } else {
+            let _ = write!(out, "(?P<{name}>");
+        }
+        names.push(Some(name.to_string()));
         return Ok((i + end + 1, true));
     }
     let mut flags = String::new();
@@ -875,11 +891,13 @@ fn expand_template(re: &GoRegex, caps: &::regex::Captures<'_>, template: &str, o
         let num = group_number(name);
         let group = match num {
             Some(n) => caps.get(n),
+            // The first group of that name that took part in the match.
             None => re
-                .re
-                .capture_names()
-                .position(|n| n == Some(name))
-                .and_then(|i| caps.get(i)),
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.as_deref() == Some(name))
+                .find_map(|(i, _)| caps.get(i)),
         };
         if let Some(g) = group {
             out.push_str(g.as_str());
@@ -1045,6 +1063,8 @@ mod tests {
         assert_eq!(replace_all(&re, "-ab-axxb-", "$$1", true), "-$1-$1-");
         assert_eq!(replace_all(&re, "-ab-axxb-", "${1}", false), "-${1}-${1}-");
         assert_eq!(replace_all(&c("(?P<n>b)"), "abc", "[$n]", true), "a[b]c");
+        let dup = c("(?P<n>x)?(?P<n>b)");
+        assert_eq!(replace_all(&dup, "abc", "[$n]", true), "a[b]c");
         assert_eq!(replace_all(&c("x*"), "abc", "-", true), "-a-b-c-");
         assert_eq!(replace_all(&c("b"), "abc", "$", true), "a$c");
     }
