@@ -13,7 +13,7 @@ pub enum Error {
     Parse(ParseError),
     /// An execution error: `template: NAME:LINE:COL: executing "T" at <NODE>: MESSAGE`.
     #[error("{0}")]
-    Exec(ExecError),
+    Exec(Box<ExecError>),
     /// An error Go reports outside both shapes (for example `ExecuteTemplate` on an unknown
     /// name: `template: no template "x" associated with template "y"`). Displayed verbatim.
     #[error("{0}")]

@@ -348,11 +348,11 @@ impl<'t> Exec<'t> {
     }
 
     fn fail(&self, cause: ExecCause) -> Box<Error> {
-        Box::new(Error::Exec(ExecError {
+        Box::new(Error::Exec(Box::new(ExecError {
             name: self.tree.name.clone(),
             location: self.location(),
             cause,
-        }))
+        })))
     }
 
     fn depth_error(&self) -> Box<Error> {

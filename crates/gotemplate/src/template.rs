@@ -93,6 +93,16 @@ impl Templates {
         self.trees.insert(name, Arc::new(tree));
     }
 
+    /// [`Templates::add_tree`] for a tree that is already shared (a host's parse cache):
+    /// the same rule, no copy.
+    pub fn add_shared_tree(&mut self, name: impl Into<String>, tree: Arc<Tree>) {
+        let name = name.into();
+        if tree.is_empty() && self.trees.contains_key(&name) {
+            return;
+        }
+        self.trees.insert(name, tree);
+    }
+
     /// The template called `name`.
     pub fn lookup(&self, name: &str) -> Option<&Arc<Tree>> {
         self.trees.get(name)

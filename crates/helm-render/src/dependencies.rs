@@ -84,7 +84,7 @@ fn process_enabled(
         .retain(|d| !removed.iter().any(|n| n == d.name()));
     c.metadata
         .dependencies
-        .retain(|r| !removed.iter().any(|n| *n == r.name));
+        .retain(|r| !removed.contains(&r.name));
     for t in &mut c.dependencies {
         let sub_path = format!("{path}{}.", t.name());
         process_enabled(t, &cvals, &sub_path, compatible)?;
