@@ -180,6 +180,48 @@ pub fn object_json(o: &Arc<dyn Object>) -> JsonView {
     if let Some(u) = o.as_any().downcast_ref::<gotemplate::builtins::GoUint8>() {
         return JsonView::Value(Value::Int(i64::from(u.0)));
     }
+    // time.Duration, time.Month and time.Weekday are integers to encoding/json.
+    if let Some(d) = o.as_any().downcast_ref::<crate::funcs::dates::GoDuration>() {
+        return JsonView::Value(Value::Int(d.0));
+    }
+    match o.type_name().as_str() {
+        "time.Month" => {
+            const MONTHS: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            let name = o.format_v();
+            if let Some(i) = MONTHS.iter().position(|m| *m == name) {
+                return JsonView::Value(Value::Int(i as i64 + 1));
+            }
+        }
+        "time.Weekday" => {
+            const DAYS: [&str; 7] = [
+                "Sunday",
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+            ];
+            let name = o.format_v();
+            if let Some(i) = DAYS.iter().position(|d| *d == name) {
+                return JsonView::Value(Value::Int(i as i64));
+            }
+        }
+        _ => {}
+    }
     let ty = o.type_name();
     let bare = ty.trim_start_matches('*');
     let fields = |names: &[(&str, &str, bool)]| -> JsonView {

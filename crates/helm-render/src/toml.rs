@@ -48,6 +48,8 @@ enum TType {
 /// A value after looking through host objects.
 fn view(v: &Value) -> Value {
     match v {
+        // BurntSushi writes a time.Duration as its quoted String().
+        Value::Object(o) if o.type_name() == "time.Duration" => Value::str(o.format_v()),
         Value::Object(o) if o.type_name() != "time.Time" => match object_json(o) {
             JsonView::Value(v) => v,
             JsonView::Struct(fields) => {

@@ -33,9 +33,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 pub struct ValuesError(pub String);
 
 /// Maximum nesting of collections (go-yaml's limit is 10000; ours also bounds recursion).
-const MAX_DEPTH: usize = 1000;
+pub(crate) const MAX_DEPTH: usize = 1000;
 /// Maximum number of nodes produced while expanding aliases (billion-laughs guard).
-const MAX_EXPANDED_NODES: usize = 5_000_000;
+pub(crate) const MAX_EXPANDED_NODES: usize = 5_000_000;
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
 const BOOL_TAG: &str = "tag:yaml.org,2002:bool";

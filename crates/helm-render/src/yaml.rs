@@ -31,6 +31,8 @@ enum Node {
     Uint(u64),
     Float(f64),
     Str(Str),
+    /// Text written plain without a resolver check (goyaml.v3's timestamps).
+    Plain(String),
     Seq(Vec<Node>),
     Map(Vec<(Str, Node)>),
 }
@@ -263,6 +265,11 @@ fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
             }
             Node::Map(sort_pairs(pairs, Flavor::V3))
         }
+        Value::Object(o) if o.type_name() == "time.Duration" => Node::Str(Str::from(o.format_v())),
+        Value::Object(o) if o.type_name() == "time.Time" => match object_json(o) {
+            JsonView::Value(Value::String(s)) => Node::Plain(s.to_string()),
+            _ => Node::Str(Str::from(o.format_v())),
+        },
         Value::Object(o) => match object_json(o) {
             JsonView::Value(v) => raw_node(&v, depth + 1)?,
             JsonView::Struct(fields) => {
@@ -906,6 +913,7 @@ impl Emitter {
                 }
             }
             Node::Null => self.scalar("null", Style::Plain, simple_key),
+            Node::Plain(s) => self.scalar(s, Style::Plain, simple_key),
             Node::Bool(b) => {
                 self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key)
             }
@@ -1325,6 +1333,31 @@ mod tests {
         assert!(from_yaml_array("").is_empty());
         let m = from_yaml("a: 1\n---\nb: 2");
         assert_eq!(m.keys().len(), 1);
+    }
+
+    #[test]
+    fn time_values() {
+        let t = crate::funcs::dates::parse_time("2006-01-02", "2024-03-05").unwrap();
+        let d = crate::funcs::dates::GoDuration(86_400_000_000_000);
+        let m = Value::Map(Map::from_entries(
+            gotemplate::MapKind::Generic,
+            [
+                ("t", Value::Object(std::sync::Arc::new(t))),
+                ("d", Value::Object(std::sync::Arc::new(d))),
+            ],
+        ));
+        assert_eq!(
+            to_yaml(&m).unwrap(),
+            "d: 86400000000000\nt: \"2024-03-05T00:00:00Z\""
+        );
+        assert_eq!(
+            to_yaml_pretty(&m).unwrap(),
+            "d: 24h0m0s\nt: 2024-03-05T00:00:00Z"
+        );
+        assert_eq!(
+            crate::toml::to_toml(&m).unwrap(),
+            "d = \"24h0m0s\"\nt = 2024-03-05T00:00:00Z\n"
+        );
     }
 
     #[test]
