@@ -612,7 +612,11 @@ fn unicode_class(pat: &str, i: usize, out: &mut String) -> Result<usize, SyntaxE
         negate = !negate;
         name = n;
     }
-    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // Go knows "Any", the general categories and the scripts; the Rust parser is asked
+    // whether it knows the name too (it knows a superset).
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && Regex::new(&format!("\\p{{{name}}}")).is_ok();
     if !valid {
         return Err(err(ERR_INVALID_CHAR_RANGE, &s[..seq_len]));
     }
@@ -1035,6 +1039,10 @@ mod tests {
         assert!(!c("\\Qa.b\\E").is_match("axb"));
         assert!(c("[[:alpha:]]").is_match("q"));
         assert!(c("\\p{L}+").is_match("é"));
+        assert_eq!(
+            compile("[\\p{Foo}]").err().unwrap(),
+            "error parsing regexp: invalid character class range: `\\p{Foo}`"
+        );
         assert!(c("\\141").is_match("a"));
         assert!(c("(?i)ABC").is_match("abc"));
         assert!(c("^*a").is_match("a"));
