@@ -102,3 +102,43 @@ async fn crd_serves_v1_objects_and_printer_columns() {
     assert_eq!(cells[3], "deployed");
     assert_eq!(cells[4], "Release was successful");
 }
+
+/// An old manifest with a field v1 never had is accepted by the API server (pruned, not
+/// rejected) and still reads back as a `HelmRelease`.
+#[tokio::test]
+async fn unknown_spec_fields_are_not_rejected() {
+    use helmrelease_operator::api::{crd, HelmRelease};
+    use k8s_openapi::api::core::v1::Namespace;
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::api::{ApiResource, DynamicObject, PostParams};
+    use kube::Api;
+
+    let sb = kube_sandbox::Sandbox::default();
+    let client = sb.client();
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &crd()).await.unwrap();
+    let ns: Namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "flux"}})).unwrap();
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helmreleases/kitchen-sink.yaml"),
+    )
+    .unwrap();
+    let mut raw: DynamicObject = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(raw.data["spec"]["someFutureField"], "ignored");
+    if let Some(obj) = raw.data.as_object_mut() {
+        obj.remove("status");
+    }
+    let ar = ApiResource::erase::<HelmRelease>(&());
+    let dyn_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux", &ar);
+    dyn_api.create(&PostParams::default(), &raw).await.unwrap();
+
+    let typed: Api<HelmRelease> = Api::namespaced(client, "flux");
+    let hr = typed.get("kong").await.unwrap();
+    assert_eq!(hr.effective_release_name(), "flux-ingress-kong");
+    assert_eq!(hr.values()["list"][1], "two");
+}

@@ -117,7 +117,7 @@ pub trait Driver: Send + Sync {
     /// `create` a record. Errors: `AlreadyExists`, `Encode`, `Backend`.
     async fn create(&self, key: &str, rls: &Release) -> Result<(), DriverError>;
 
-    /// `update` an existing record. Errors: `NotFound` (some drivers), `Encode`, `Backend`.
+    /// `update` an existing record. Errors: `NotFound`, `Encode`, `Backend`.
     async fn update(&self, key: &str, rls: &Release) -> Result<(), DriverError>;
 
     /// `delete` a record and return it. Errors: `NotFound`, `Decode`, `Backend`.

@@ -4,8 +4,9 @@
 //! keep working on releases we write, and we read releases Helm wrote. Modules:
 //! `release` (the record and its JSON shape), `codec` (base64+gzip), `gojson` and `time`
 //! (Go's JSON and time formats), `driver` (the `Driver` trait, errors, labels), `memory`
-//! and `secrets` (implementations). `Storage` here owns Helm's rules (`pkg/storage/
-//! storage.go`): keys, history, last and deployed lookups, and max-history pruning.
+//! and `secrets` (implementations), `wrappers` (fault-injecting and observing decorators).
+//! `Storage` here owns Helm's rules (`pkg/storage/storage.go`): keys, history, last and
+//! deployed lookups, and max-history pruning.
 
 pub mod codec;
 pub mod driver;
@@ -14,6 +15,7 @@ pub mod memory;
 pub mod release;
 pub mod secrets;
 pub mod time;
+pub mod wrappers;
 
 pub use codec::{decode_release, encode_release, release_json, CodecError};
 pub use driver::{Driver, DriverError, Labels};
@@ -21,6 +23,7 @@ pub use memory::MemoryDriver;
 pub use release::{Chart, File, Hook, HookExecution, Info, Metadata, Release, Status};
 pub use secrets::{SecretApi, SecretApiError, SecretsDriver};
 pub use time::GoTime;
+pub use wrappers::{FailingDriver, Observation, ObservingDriver, Op};
 
 /// `HELM_STORAGE_TYPE` prefixes every key.
 pub const HELM_STORAGE_TYPE: &str = "sh.helm.release.v1";

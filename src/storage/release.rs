@@ -284,54 +284,63 @@ pub struct File {
 /// `Metadata` is Chart.yaml (`chart/v2/metadata.go`); every field `omitempty`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Metadata {
+    /// Chart name.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub name: String,
+    /// Project home page URL.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub home: String,
+    /// Source URLs.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_default"
     )]
     pub sources: Vec<String>,
+    /// SemVer chart version.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub version: String,
+    /// One-line description.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub description: String,
+    /// Search keywords.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_default"
     )]
     pub keywords: Vec<String>,
+    /// Maintainers.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_items"
     )]
     pub maintainers: Vec<Maintainer>,
+    /// Icon URL.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub icon: String,
+    /// Chart API version (`v1`, `v2`).
     #[serde(
         default,
         rename = "apiVersion",
@@ -339,18 +348,21 @@ pub struct Metadata {
         deserialize_with = "null_default"
     )]
     pub api_version: String,
+    /// Legacy condition field.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub condition: String,
+    /// Legacy tags field.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub tags: String,
+    /// Version of the packaged app.
     #[serde(
         default,
         rename = "appVersion",
@@ -358,18 +370,21 @@ pub struct Metadata {
         deserialize_with = "null_default"
     )]
     pub app_version: String,
+    /// Whether the chart is deprecated.
     #[serde(
         default,
         skip_serializing_if = "is_false",
         deserialize_with = "null_default"
     )]
     pub deprecated: bool,
+    /// Chart annotations (sorted, as Go marshals maps).
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_default"
     )]
     pub annotations: BTreeMap<String, String>,
+    /// Supported Kubernetes versions (SemVer range).
     #[serde(
         default,
         rename = "kubeVersion",
@@ -377,12 +392,14 @@ pub struct Metadata {
         deserialize_with = "null_default"
     )]
     pub kube_version: String,
+    /// Declared dependencies.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_items"
     )]
     pub dependencies: Vec<Dependency>,
+    /// `application` or `library`.
     #[serde(
         default,
         rename = "type",
@@ -395,18 +412,21 @@ pub struct Metadata {
 /// `Maintainer` of a chart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Maintainer {
+    /// Name.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub name: String,
+    /// Email.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub email: String,
+    /// URL.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
@@ -418,34 +438,41 @@ pub struct Maintainer {
 /// `Dependency` of a chart (`chart/v2/dependency.go`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dependency {
+    /// Chart name.
     #[serde(default, deserialize_with = "null_default")]
     pub name: String,
+    /// Version range.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub version: String,
+    /// Repository URL.
     #[serde(default, deserialize_with = "null_default")]
     pub repository: String,
+    /// Values path enabling it.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub condition: String,
+    /// Tags enabling it.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_default"
     )]
     pub tags: Vec<String>,
+    /// Resolved enabled flag.
     #[serde(
         default,
         skip_serializing_if = "is_false",
         deserialize_with = "null_default"
     )]
     pub enabled: bool,
+    /// Values imported from the subchart.
     #[serde(
         default,
         rename = "import-values",
@@ -454,6 +481,7 @@ pub struct Dependency {
         deserialize_with = "null_default"
     )]
     pub import_values: Vec<Value>,
+    /// Alias.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
@@ -465,10 +493,13 @@ pub struct Dependency {
 /// `Lock` is Chart.lock.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lock {
+    /// When the lock was generated.
     #[serde(default)]
     pub generated: GoTime,
+    /// Digest of the dependencies.
     #[serde(default, deserialize_with = "null_default")]
     pub digest: String,
+    /// Locked dependencies.
     #[serde(default)]
     pub dependencies: Option<Vec<Dependency>>,
 }
@@ -476,12 +507,14 @@ pub struct Lock {
 /// `Hook` is one rendered hook document (`hook.go`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Hook {
+    /// Object name.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
         deserialize_with = "null_default"
     )]
     pub name: String,
+    /// Object kind.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
@@ -495,6 +528,7 @@ pub struct Hook {
         deserialize_with = "null_default"
     )]
     pub path: String,
+    /// Rendered hook document.
     #[serde(
         default,
         skip_serializing_if = "String::is_empty",
@@ -511,6 +545,7 @@ pub struct Hook {
     /// Last execution; always written.
     #[serde(default, deserialize_with = "null_default")]
     pub last_run: HookExecution,
+    /// `helm.sh/hook-weight`.
     #[serde(
         default,
         skip_serializing_if = "is_zero_i64",
@@ -536,8 +571,10 @@ pub struct Hook {
 /// `HookExecution` records a hook run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HookExecution {
+    /// Start of the last run.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub started_at: GoTime,
+    /// End of the last run.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub completed_at: GoTime,
     /// `Unknown`, `Running`, `Succeeded`, `Failed` (always written, even empty).

@@ -253,10 +253,12 @@ impl<A: SecretApi> Driver for SecretsDriver<A> {
     async fn update(&self, key: &str, rls: &Release) -> Result<(), DriverError> {
         let labels = object_labels(rls, Some(("modifiedAt", (self.clock)())));
         let secret = release_secret("update", key, rls, labels)?;
-        self.api
-            .update(&secret)
-            .await
-            .map_err(|e| backend("update: failed to update", e))
+        // A missing Secret is NotFound, as with MemoryDriver (Helm wraps the API error).
+        match self.api.update(&secret).await {
+            Ok(()) => Ok(()),
+            Err(SecretApiError::NotFound) => Err(DriverError::NotFound),
+            Err(e) => Err(backend("update: failed to update", e)),
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<Release, DriverError> {
@@ -400,6 +402,7 @@ mod tests {
             .unwrap_err()
             .is_not_found());
         assert!(d.get("nope").await.unwrap_err().is_not_found());
+        assert!(d.update("nope", &r).await.unwrap_err().is_not_found());
         assert_eq!(d.delete("k1").await.unwrap().version, 1);
         assert!(d.delete("k1").await.unwrap_err().is_not_found());
     }
