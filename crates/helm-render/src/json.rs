@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use gotemplate::{FieldLookup, List, Map, Object, Value};
 
-/// Maximum nesting depth for encoding and decoding.
-const MAX_DEPTH: usize = 10_000;
+/// Maximum nesting depth for encoding and decoding. Go's encoder reports a cycle past 1000
+/// levels of maps/slices; the bound also keeps recursion within small thread stacks.
+const MAX_DEPTH: usize = 1000;
 
 /// A JSON encoding error (Go's text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,9 +106,10 @@ fn indent(src: &str, ind: &str) -> String {
 
 fn encode(v: &Value, out: &mut String, html: bool, depth: usize) -> Result<(), JsonError> {
     if depth > MAX_DEPTH {
-        return Err(JsonError(
-            "json: unsupported value: encountered a cycle or excessive nesting".to_string(),
-        ));
+        return Err(JsonError(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            v.type_name()
+        )));
     }
     match v {
         Value::Nil => out.push_str("null"),

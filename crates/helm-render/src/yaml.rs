@@ -15,7 +15,7 @@ use crate::json::{format_float_g, format_float_json, object_json, JsonView};
 use crate::values::{go_parse_int, resolve_plain, GoYaml};
 
 /// Maximum nesting depth accepted when emitting.
-const MAX_DEPTH: usize = 10_000;
+const MAX_DEPTH: usize = 1000;
 
 /// A YAML marshalling error (Go's text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,15 +119,18 @@ pub fn from_yaml_array(text: &str) -> List {
 // ---------------------------------------------------------------------------------------
 // Values to emitter nodes.
 
-fn depth_error() -> YamlError {
-    YamlError("json: unsupported value: encountered a cycle or excessive nesting".to_string())
+fn depth_error(v: &Value) -> YamlError {
+    YamlError(format!(
+        "json: unsupported value: encountered a cycle via {}",
+        v.type_name()
+    ))
 }
 
 /// What go-yaml v2 sees after the JSON round trip: integral JSON numbers are ints, others
 /// floats; `[]byte` is a base64 string; objects use their JSON view.
 fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
     if depth > MAX_DEPTH {
-        return Err(depth_error());
+        return Err(depth_error(v));
     }
     Ok(match v {
         Value::Nil => Node::Null,
@@ -244,7 +247,7 @@ fn json_number_node(f: f64) -> Node {
 /// What goyaml.v3 sees: the Go values themselves.
 fn raw_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
     if depth > MAX_DEPTH {
-        return Err(depth_error());
+        return Err(depth_error(v));
     }
     Ok(match v {
         Value::Nil => Node::Null,
@@ -1358,6 +1361,22 @@ mod tests {
             crate::toml::to_toml(&m).unwrap(),
             "d = \"24h0m0s\"\nt = 2024-03-05T00:00:00Z\n"
         );
+    }
+
+    #[test]
+    fn cycles_are_errors_not_overflows() {
+        let m = Map::new();
+        m.insert("self", Value::Map(m.clone()));
+        let v = Value::Map(m.clone());
+        assert_eq!(
+            to_yaml(&v).unwrap_err().0,
+            "error marshaling into JSON: json: unsupported value: encountered a cycle via map[string]interface {}"
+        );
+        assert!(crate::json::to_json(&v).is_err());
+        assert!(to_yaml_pretty(&v).is_err());
+        assert!(crate::toml::to_toml(&v).is_err());
+        // Break the cycle so the map can be freed.
+        m.remove("self");
     }
 
     #[test]
