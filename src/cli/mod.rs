@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod render_template;
+mod run;
 mod template;
 
 /// Kubernetes operator for Helm releases declared as HelmRelease resources.
@@ -21,6 +22,10 @@ enum Command {
     RenderTemplate(render_template::Args),
     /// Render a chart as `helm template` does.
     Template(template::Args),
+    /// Run the operator: watch HelmReleases and reconcile them.
+    Run(run::Args),
+    /// Print the HelmRelease CustomResourceDefinition as YAML.
+    Crd,
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -29,6 +34,11 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::RenderTemplate(args) => render_template::run(args),
         Command::Template(args) => template::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Crd => {
+            print!("{}", helmrelease_operator::api::crd::crd_yaml());
+            ExitCode::SUCCESS
+        }
     }
 }
 
