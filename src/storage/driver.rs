@@ -124,6 +124,32 @@ pub trait Driver: Send + Sync {
     async fn delete(&self, key: &str) -> Result<Release, DriverError>;
 }
 
+/// A shared driver is a driver, so one store can back several `Storage`s and observers.
+#[async_trait]
+impl<D: Driver + ?Sized> Driver for std::sync::Arc<D> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    async fn get(&self, key: &str) -> Result<Release, DriverError> {
+        (**self).get(key).await
+    }
+    async fn list(&self, selector: &Labels) -> Result<Vec<Release>, DriverError> {
+        (**self).list(selector).await
+    }
+    async fn query(&self, labels: &Labels) -> Result<Vec<Release>, DriverError> {
+        (**self).query(labels).await
+    }
+    async fn create(&self, key: &str, rls: &Release) -> Result<(), DriverError> {
+        (**self).create(key, rls).await
+    }
+    async fn update(&self, key: &str, rls: &Release) -> Result<(), DriverError> {
+        (**self).update(key, rls).await
+    }
+    async fn delete(&self, key: &str) -> Result<Release, DriverError> {
+        (**self).delete(key).await
+    }
+}
+
 /// `is_system_label` reports whether Helm owns `key`.
 pub fn is_system_label(key: &str) -> bool {
     SYSTEM_LABELS.contains(&key)

@@ -102,6 +102,14 @@ impl Storage {
         }
     }
 
+    /// `from_box` wraps a driver chosen at run time.
+    pub fn from_box(driver: Box<dyn Driver>) -> Self {
+        Storage {
+            driver,
+            max_history: 0,
+        }
+    }
+
     /// `with_max_history` sets `max_history`.
     pub fn with_max_history(mut self, max_history: usize) -> Self {
         self.max_history = max_history;
@@ -265,6 +273,16 @@ mod tests {
         };
         r.set_status(status, "");
         r
+    }
+
+    #[tokio::test]
+    async fn shared_driver_backs_two_storages() {
+        let shared = std::sync::Arc::new(MemoryDriver::new());
+        let a = Storage::new(shared.clone());
+        let b = Storage::from_box(Box::new(shared.clone()));
+        a.create(&rel(1, Status::Deployed)).await.unwrap();
+        assert_eq!(b.deployed("demo").await.unwrap().version, 1);
+        assert_eq!(shared.keys(), vec![make_key("demo", 1)]);
     }
 
     #[test]
