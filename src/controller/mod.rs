@@ -27,7 +27,6 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::finalizer::{finalizer, Event as FinalizerEvent};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
@@ -129,16 +128,47 @@ async fn reconcile(hr: Arc<HelmRelease>, ctx: Arc<Ctx>) -> Result<Action, Error>
     let started = Instant::now();
     let ns = hr.defaulted_namespace().to_string();
     let api: Api<HelmRelease> = Api::namespaced(ctx.client.clone(), &ns);
-    let c2 = ctx.clone();
-    let res = finalizer(&api, FINALIZER, hr, |ev| async move {
-        match ev {
-            FinalizerEvent::Apply(hr) => apply(&hr, &c2).await,
-            FinalizerEvent::Cleanup(hr) => cleanup(&hr, &c2).await,
-        }
-    })
-    .await;
+    let res = with_finalizer(&api, hr, &ctx).await;
     ctx.metrics.observe(started.elapsed(), res.is_err());
-    res.map_err(|e| Error::Reconcile(e.to_string()))
+    res
+}
+
+/// The finalizer protocol (kube-runtime's helper sends a JSON patch `test` on a missing
+/// `/metadata/finalizers`, which not every server accepts; a merge patch with the
+/// resourceVersion as precondition does the same safely).
+async fn with_finalizer(
+    api: &Api<HelmRelease>,
+    hr: Arc<HelmRelease>,
+    ctx: &Ctx,
+) -> Result<Action, Error> {
+    let finalizers = hr.metadata.finalizers.clone().unwrap_or_default();
+    let ours = finalizers.iter().any(|f| f == FINALIZER);
+    let name = hr.name_any();
+    if hr.metadata.deletion_timestamp.is_some() {
+        if !ours {
+            return Ok(Action::await_change());
+        }
+        let action = cleanup(&hr, ctx).await?;
+        let rest: Vec<&String> = finalizers.iter().filter(|f| *f != FINALIZER).collect();
+        let patch = serde_json::json!({
+            "metadata": {"finalizers": rest, "resourceVersion": hr.metadata.resource_version}
+        });
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+        return Ok(action);
+    }
+    if !ours {
+        let mut all = finalizers.clone();
+        all.push(FINALIZER.to_string());
+        let patch = serde_json::json!({
+            "metadata": {"finalizers": all, "resourceVersion": hr.metadata.resource_version}
+        });
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+        // The update event brings us back with the finalizer in place.
+        return Ok(Action::await_change());
+    }
+    apply(&hr, ctx).await
 }
 
 fn storage_for(client: &Client, hr: &HelmRelease) -> Storage {

@@ -47,7 +47,10 @@ pub fn readiness(kind: &str, v: &Value) -> Readiness {
     match kind {
         "Deployment" => {
             if let Some(c) = cond(v, "Progressing") {
-                if c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded") {
+                // A stale failure from before this generation does not count.
+                if observed >= generation
+                    && c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded")
+                {
                     return Readiness::Failed(format!(
                         "Deployment {name} exceeded its progress deadline"
                     ));

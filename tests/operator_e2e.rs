@@ -1,0 +1,585 @@
+//! End-to-end tests of the HelmRelease controller against kube-sandbox: install, values and
+//! chart changes, Git revert, failing upgrade with rollback, delete with uninstall, crash
+//! recovery of pending releases, fault injection, and the no-hot-loop check. The binary
+//! tests run the real `helmrelease-operator run` against a sandbox on a port.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use helmrelease_operator::api::{ConditionStatus, ConditionType, HelmRelease, Phase};
+use helmrelease_operator::controller::{self, chart::LocalDirFetcher, metrics::Metrics, Settings};
+use helmrelease_operator::storage::{Release, SecretsDriver, Status, Storage};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use serde_json::json;
+
+const NS: &str = "default";
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let p = std::env::temp_dir().join(format!("hr-e2e-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A private copy of `testdata/charts/e2e-app` (tests rewrite its version).
+fn chart_repo(tag: &str) -> PathBuf {
+    let dir = temp_dir(tag);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/e2e-app"),
+        &dir.join("e2e-app"),
+    );
+    dir
+}
+
+fn set_chart_version(repo: &Path, version: &str) {
+    let p = repo.join("e2e-app/Chart.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("version:") {
+                format!("version: {version}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(p, text).unwrap();
+}
+
+async fn install_crd(client: &Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    api.create(&PostParams::default(), &helmrelease_operator::api::crd())
+        .await
+        .unwrap();
+}
+
+fn settings() -> Settings {
+    Settings {
+        namespace: None,
+        workers: 2,
+        sync_interval: Duration::from_millis(500),
+        retry_interval: Duration::from_millis(300),
+    }
+}
+
+/// Runs the controller in-process until the returned sender is dropped or fired.
+fn start_controller(client: &Client) -> tokio::sync::oneshot::Sender<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,helmrelease_operator=info".into()),
+        )
+        .try_init();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let client = client.clone();
+    tokio::spawn(async move {
+        controller::run(
+            client,
+            settings(),
+            Arc::new(LocalDirFetcher::default()),
+            Arc::new(Metrics::default()),
+            async move {
+                let _ = rx.await;
+            },
+        )
+        .await;
+    });
+    tx
+}
+
+fn hr_doc(
+    name: &str,
+    repo: &Path,
+    values: serde_json::Value,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut spec = json!({
+        "releaseName": name,
+        "chart": {"git": format!("file://{}", repo.display()), "path": "e2e-app"},
+        "values": values,
+    });
+    if let (Some(s), Some(e)) = (spec.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            s.insert(k.clone(), v.clone());
+        }
+    }
+    json!({
+        "apiVersion": "helm.fluxcd.io/v1",
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": spec,
+    })
+}
+
+async fn apply_hr(client: &Client, doc: &serde_json::Value) {
+    let api: Api<HelmRelease> = Api::namespaced(client.clone(), NS);
+    let name = doc["metadata"]["name"].as_str().unwrap();
+    api.patch(
+        name,
+        &PatchParams::apply("e2e-test").force(),
+        &Patch::Apply(doc),
+    )
+    .await
+    .unwrap();
+}
+
+fn storage(client: &Client) -> Storage {
+    Storage::new(SecretsDriver::new(Api::<Secret>::namespaced(
+        client.clone(),
+        NS,
+    )))
+}
+
+async fn history(client: &Client, name: &str) -> Vec<Release> {
+    let mut h = storage(client).history(name).await.unwrap_or_default();
+    h.sort_by_key(|r| r.version);
+    h
+}
+
+fn summary(h: &[Release]) -> Vec<(i64, String)> {
+    h.iter()
+        .map(|r| (r.version, r.status().to_string()))
+        .collect()
+}
+
+/// Polls until `f` holds or fails the test after `secs`.
+async fn until<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+async fn wait_history(client: &Client, name: &str, want: &[(i64, &str)]) {
+    let want: Vec<(i64, String)> = want.iter().map(|(v, s)| (*v, s.to_string())).collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = Vec::new();
+    while Instant::now() < deadline {
+        last = summary(&history(client, name).await);
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("history of {name}: want {want:?}, have {last:?}");
+}
+
+async fn get_hr(client: &Client, name: &str) -> HelmRelease {
+    Api::<HelmRelease>::namespaced(client.clone(), NS)
+        .get(name)
+        .await
+        .unwrap()
+}
+
+async fn cm_data(client: &Client, name: &str, key: &str) -> Option<String> {
+    Api::<ConfigMap>::namespaced(client.clone(), NS)
+        .get_opt(name)
+        .await
+        .unwrap()
+        .and_then(|c| c.data)
+        .and_then(|d| d.get(key).cloned())
+}
+
+async fn event_reasons(client: &Client, name: &str) -> Vec<String> {
+    let api: Api<Event> = Api::namespaced(client.clone(), NS);
+    api.list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some(name))
+        .filter_map(|e| e.reason)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_upgrade_chart_change_and_git_revert() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("basic");
+    let _stop = start_controller(&client);
+
+    let v1 = json!({"message": "one"});
+    apply_hr(&client, &hr_doc("basic", &repo, v1.clone(), json!({}))).await;
+    wait_history(&client, "basic", &[(1, "deployed")]).await;
+    assert_eq!(
+        cm_data(&client, "basic-config", "message").await.as_deref(),
+        Some("one")
+    );
+    let cm = Api::<ConfigMap>::namespaced(client.clone(), NS)
+        .get("basic-config")
+        .await
+        .unwrap();
+    let labels = cm.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("Helm")
+    );
+    let ann = cm.metadata.annotations.clone().unwrap_or_default();
+    assert_eq!(
+        ann.get("meta.helm.sh/release-name").map(String::as_str),
+        Some("basic")
+    );
+    let managers: Vec<String> = cm
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.manager)
+        .collect();
+    assert!(
+        managers.iter().any(|m| m == "helm"),
+        "managers {managers:?}"
+    );
+    let rel = &history(&client, "basic").await[0];
+    assert_eq!(rel.apply_method, "ssa");
+    until(10, "status Ready", || async {
+        let hr = get_hr(&client, "basic").await;
+        hr.status.as_ref().is_some_and(|s| {
+            s.is_ready() && s.revision.as_deref() == Some("0.1.0") && s.observed_generation == 1
+        })
+    })
+    .await;
+
+    // Values change → upgrade.
+    apply_hr(
+        &client,
+        &hr_doc(
+            "basic",
+            &repo,
+            json!({"message": "two", "extra": true}),
+            json!({}),
+        ),
+    )
+    .await;
+    wait_history(&client, "basic", &[(1, "superseded"), (2, "deployed")]).await;
+    assert_eq!(
+        cm_data(&client, "basic-config", "message").await.as_deref(),
+        Some("two")
+    );
+    assert_eq!(
+        cm_data(&client, "basic-extra", "a").await.as_deref(),
+        Some("1")
+    );
+
+    // Chart version change → upgrade; objects gone from the chart are pruned, keep stays.
+    set_chart_version(&repo, "0.2.0");
+    apply_hr(
+        &client,
+        &hr_doc(
+            "basic",
+            &repo,
+            json!({"message": "two"}),
+            json!({"timeout": 301}),
+        ),
+    )
+    .await;
+    wait_history(
+        &client,
+        "basic",
+        &[(1, "superseded"), (2, "superseded"), (3, "deployed")],
+    )
+    .await;
+    assert_eq!(
+        cm_data(&client, "basic-config", "chartVersion")
+            .await
+            .as_deref(),
+        Some("0.2.0")
+    );
+    assert_eq!(cm_data(&client, "basic-extra", "a").await, None, "pruned");
+    assert_eq!(
+        cm_data(&client, "basic-kept", "a").await.as_deref(),
+        Some("1"),
+        "kept"
+    );
+
+    // Git revert: chart and values back → revision 4 with revision 1's digests.
+    set_chart_version(&repo, "0.1.0");
+    apply_hr(&client, &hr_doc("basic", &repo, v1, json!({}))).await;
+    wait_history(
+        &client,
+        "basic",
+        &[
+            (1, "superseded"),
+            (2, "superseded"),
+            (3, "superseded"),
+            (4, "deployed"),
+        ],
+    )
+    .await;
+    let h = history(&client, "basic").await;
+    let f1 = controller::observe::facts_of(&h[0]);
+    let f4 = controller::observe::facts_of(&h[3]);
+    assert_eq!(
+        (f1.chart_digest, f1.values_digest),
+        (f4.chart_digest, f4.values_digest)
+    );
+    until(10, "status revision 0.1.0", || async {
+        get_hr(&client, "basic")
+            .await
+            .status
+            .is_some_and(|s| s.revision.as_deref() == Some("0.1.0") && s.is_ready())
+    })
+    .await;
+    let reasons = event_reasons(&client, "basic").await;
+    assert!(
+        reasons.iter().any(|r| r == "InstallSucceeded"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r == "UpgradeSucceeded"),
+        "{reasons:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_upgrade_rolls_back_and_holds() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("rollback");
+    let _stop = start_controller(&client);
+    let extra = json!({"rollback": {"enable": true}, "timeout": 5});
+    apply_hr(&client, &hr_doc("rb", &repo, json!({}), extra.clone())).await;
+    wait_history(&client, "rb", &[(1, "deployed")]).await;
+
+    apply_hr(
+        &client,
+        &hr_doc("rb", &repo, json!({"fail": true}), extra.clone()),
+    )
+    .await;
+    wait_history(
+        &client,
+        "rb",
+        &[(1, "superseded"), (2, "failed"), (3, "deployed")],
+    )
+    .await;
+    let h = history(&client, "rb").await;
+    assert_eq!(h[2].info.as_ref().unwrap().description, "Rollback to 1");
+    until(10, "phase RolledBack", || async {
+        get_hr(&client, "rb").await.status.is_some_and(|s| {
+            s.phase == Some(Phase::RolledBack)
+                && s.rollback_count == 1
+                && s.condition(ConditionType::RolledBack)
+                    .is_some_and(|c| c.status == ConditionStatus::True)
+        })
+    })
+    .await;
+    // Same failing spec: no further attempts (no retry configured).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(history(&client, "rb").await.len(), 3);
+    let reasons = event_reasons(&client, "rb").await;
+    assert!(reasons.iter().any(|r| r == "UpgradeFailed"), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r == "RollbackSucceeded"),
+        "{reasons:?}"
+    );
+
+    // Fixing the spec upgrades again.
+    apply_hr(
+        &client,
+        &hr_doc("rb", &repo, json!({"message": "fixed"}), extra),
+    )
+    .await;
+    wait_history(
+        &client,
+        "rb",
+        &[
+            (1, "superseded"),
+            (2, "failed"),
+            (3, "superseded"),
+            (4, "deployed"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_uninstalls_with_keep_and_hooks() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("delete");
+    let _stop = start_controller(&client);
+    apply_hr(
+        &client,
+        &hr_doc(
+            "del",
+            &repo,
+            json!({"extra": true, "hook": true}),
+            json!({"wait": true}),
+        ),
+    )
+    .await;
+    wait_history(&client, "del", &[(1, "deployed")]).await;
+    // The hook Job ran and was deleted (hook-succeeded).
+    let h = history(&client, "del").await;
+    assert_eq!(h[0].hooks.len(), 1);
+    assert_eq!(h[0].hooks[0].last_run.phase, "Succeeded");
+    let deps: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    assert!(deps.get_opt("del-app").await.unwrap().is_some());
+
+    Api::<HelmRelease>::namespaced(client.clone(), NS)
+        .delete("del", &DeleteParams::default())
+        .await
+        .unwrap();
+    until(20, "HelmRelease gone", || async {
+        Api::<HelmRelease>::namespaced(client.clone(), NS)
+            .get_opt("del")
+            .await
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    assert!(history(&client, "del").await.is_empty());
+    assert!(deps.get_opt("del-app").await.unwrap().is_none());
+    assert_eq!(cm_data(&client, "del-extra", "a").await, None);
+    assert_eq!(
+        cm_data(&client, "del-kept", "a").await.as_deref(),
+        Some("1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_release_left_by_crash_is_recovered() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("pending");
+    let stop = start_controller(&client);
+    apply_hr(&client, &hr_doc("pend", &repo, json!({}), json!({}))).await;
+    wait_history(&client, "pend", &[(1, "deployed")]).await;
+    drop(stop);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // What a crash mid-upgrade leaves: revision 2 pending-upgrade.
+    let st = storage(&client);
+    let mut r2 = history(&client, "pend").await[0].clone();
+    r2.version = 2;
+    r2.labels.clear();
+    r2.config.insert("message".into(), json!("crashed"));
+    r2.set_status(Status::PendingUpgrade, "Preparing upgrade");
+    st.create(&r2).await.unwrap();
+
+    apply_hr(
+        &client,
+        &hr_doc("pend", &repo, json!({"message": "after"}), json!({})),
+    )
+    .await;
+    let _stop = start_controller(&client);
+    wait_history(
+        &client,
+        "pend",
+        &[(1, "superseded"), (2, "failed"), (3, "deployed")],
+    )
+    .await;
+    assert_eq!(
+        cm_data(&client, "pend-config", "message").await.as_deref(),
+        Some("after")
+    );
+    let reasons = event_reasons(&client, "pend").await;
+    assert!(
+        reasons.iter().any(|r| r == "ReleaseUnlocked"),
+        "{reasons:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn converges_under_409_500_and_410() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("faults");
+    let _stop = start_controller(&client);
+    apply_hr(&client, &hr_doc("flt", &repo, json!({}), json!({}))).await;
+    // The controller's next writes fail: 409 conflicts, then 500s, and watches expire (410).
+    sandbox.faults().fail_next_writes(2, 409);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sandbox.faults().fail_next_writes(2, 500);
+    sandbox.expire_watches();
+    until(30, "installed", || async {
+        summary(&history(&client, "flt").await) == vec![(1, "deployed".to_string())]
+    })
+    .await;
+    apply_hr(
+        &client,
+        &hr_doc("flt", &repo, json!({"message": "x"}), json!({})),
+    )
+    .await;
+    sandbox.faults().fail_next_writes(3, 500);
+    sandbox.expire_watches();
+    until(30, "upgraded", || async {
+        let h = history(&client, "flt").await;
+        h.last()
+            .is_some_and(|r| r.status() == Status::Deployed && r.version >= 2)
+            && !h.iter().any(|r| r.status().is_pending())
+    })
+    .await;
+    assert_eq!(
+        cm_data(&client, "flt-config", "message").await.as_deref(),
+        Some("x")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_writes_when_nothing_changed() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("quiet");
+    let _stop = start_controller(&client);
+    apply_hr(
+        &client,
+        &hr_doc("quiet", &repo, json!({}), json!({"wait": true})),
+    )
+    .await;
+    wait_history(&client, "quiet", &[(1, "deployed")]).await;
+    until(10, "ready", || async {
+        get_hr(&client, "quiet")
+            .await
+            .status
+            .is_some_and(|s| s.is_ready())
+    })
+    .await;
+    // Let the workload simulation and the first resyncs settle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = sandbox.store().resource_version();
+    // Several sync intervals (500 ms each) with nothing changed.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let after = sandbox.store().resource_version();
+    assert_eq!(before, after, "API writes happened with nothing changed");
+    assert_eq!(history(&client, "quiet").await.len(), 1);
+}
