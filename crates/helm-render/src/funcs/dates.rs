@@ -291,6 +291,13 @@ impl GoTime {
         nsec: i64,
         loc: Loc,
     ) -> GoTime {
+        // Keep the calendar arithmetic far from i64 overflow (Go wraps silently there).
+        const LIMIT: i64 = 1 << 40;
+        let (year, month, day) = (
+            year.clamp(-LIMIT, LIMIT),
+            month.clamp(-LIMIT, LIMIT),
+            day.clamp(-LIMIT, LIMIT),
+        );
         let m0 = month - 1;
         let year = year.saturating_add(m0.div_euclid(12));
         let month = m0.rem_euclid(12) + 1;
@@ -781,23 +788,31 @@ fn getnum3(s: &str, fixed: bool) -> Option<(i64, &str)> {
 }
 
 /// Go's `skip`: matches layout literal text, where a space matches any run of spaces.
-fn skip<'a>(mut value: &'a str, mut prefix: &str) -> Result<&'a str, &'a str> {
-    while let Some(p) = prefix.as_bytes().first() {
-        if *p == b' ' {
-            if value.as_bytes().first().is_some_and(|c| *c != b' ') {
-                return Err(value);
+/// Works on bytes as Go does; a complete match always ends on a character boundary.
+fn skip<'a>(value: &'a str, prefix: &str) -> Result<&'a str, &'a str> {
+    let (v, p) = (value.as_bytes(), prefix.as_bytes());
+    let (mut vi, mut pi) = (0usize, 0usize);
+    let rest = |i: usize| value.get(i..).unwrap_or(value);
+    while let Some(&pc) = p.get(pi) {
+        if pc == b' ' {
+            if v.get(vi).is_some_and(|c| *c != b' ') {
+                return Err(rest(vi));
             }
-            prefix = prefix.trim_start_matches(' ');
-            value = value.trim_start_matches(' ');
+            while p.get(pi) == Some(&b' ') {
+                pi += 1;
+            }
+            while v.get(vi) == Some(&b' ') {
+                vi += 1;
+            }
             continue;
         }
-        if value.as_bytes().first() != Some(p) {
-            return Err(value);
+        if v.get(vi) != Some(&pc) {
+            return Err(rest(vi));
         }
-        prefix = &prefix[1..];
-        value = &value[1..];
+        pi += 1;
+        vi += 1;
     }
-    Ok(value)
+    Ok(value.get(vi..).unwrap_or(""))
 }
 
 /// Go's `lookup`: case-insensitive (ASCII) prefix match against a name table.
@@ -1625,9 +1640,9 @@ impl Object for GoTime {
             "AddDate" => {
                 let cv = c();
                 GoTime::date(
-                    cv.year + int_arg(0),
-                    cv.month + int_arg(1),
-                    cv.day + int_arg(2),
+                    cv.year.saturating_add(int_arg(0)),
+                    cv.month.saturating_add(int_arg(1)),
+                    cv.day.saturating_add(int_arg(2)),
                     cv.hour,
                     cv.min,
                     cv.sec,
@@ -1796,6 +1811,13 @@ mod tests {
             parse_time("2006-01-02", "2024-02-30").unwrap_err(),
             "parsing time \"2024-02-30\": day out of range"
         );
+    }
+
+    #[test]
+    fn non_ascii_layout_text() {
+        let t = parse_time("é2006", "é2024").unwrap();
+        assert_eq!(t.format("é2006 ü"), "é2024 ü");
+        assert!(parse_time("é2006", "è2024").is_err());
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub fn register(m: &mut FuncMap) {
                 Some(Value::Int(n) | Value::Int64(n)) => *n,
                 _ => 0,
             };
+            if n > 1 << 30 {
+                // Go cannot allocate the rune buffer either.
+                return Err(FuncError::msg("runtime error: makeslice: len out of range"));
+            }
             Ok(Value::from(random_string(n, allowed)))
         });
     }
