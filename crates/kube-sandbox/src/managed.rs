@@ -483,13 +483,26 @@ pub fn apply(live: &Value, config: &Value, req: &ApplyRequest) -> Result<Value, 
         .flat_map(|m| m.set.iter().cloned())
         .collect();
     let mut obj = live.clone();
-    let mut gone: Vec<&FieldPath> = old_set
-        .iter()
-        .filter(|p| !new_set.contains(*p) && !others.contains(*p))
-        .collect();
-    gone.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    // A field is removed when this manager owned it, no longer applies it, and nobody
+    // (this apply included) owns it or anything below it. Ancestors go first, whole.
+    let kept = |p: &FieldPath| {
+        let under = |set: &FieldSet| {
+            set.range(p.clone()..)
+                .take_while(|q| q.starts_with(p))
+                .next()
+                .is_some()
+        };
+        under(&new_set) || under(&others)
+    };
+    let mut gone: Vec<&FieldPath> = old_set.iter().filter(|p| !kept(p)).collect();
+    gone.sort_by_key(|p| p.len());
+    let mut removed: Vec<&FieldPath> = vec![];
     for p in gone {
+        if removed.iter().any(|r| p.starts_with(r)) {
+            continue;
+        }
         remove_at(&mut obj, p);
+        removed.push(p);
     }
     let mut cfg = config.clone();
     if let Some(Value::Object(md)) = cfg.get_mut("metadata") {
@@ -669,6 +682,42 @@ mod tests {
         let c = json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}});
         let o1 = apply(&live, &c, &req("a", false)).unwrap_or_default();
         assert!(apply(&o1, &c, &req("b", false)).is_ok());
+    }
+
+    #[test]
+    fn crd_list_map_keys_merge_items() {
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "items": {"type": "array", "x-kubernetes-list-type": "map",
+                      "x-kubernetes-list-map-keys": ["id"],
+                      "items": {"type": "object"}}}}}});
+        let s = Schema {
+            node: Some(&schema),
+            builtin: false,
+        };
+        let r = |m| ApplyRequest {
+            manager: m,
+            force: false,
+            subresource: "",
+            has_status: true,
+            api_version: "example.com/v1",
+            schema: s,
+        };
+        let live = json!({"metadata": {"name": "x"}});
+        let a = json!({"metadata": {"name": "x"}, "spec": {"items": [{"id": "1", "v": "a"}]}});
+        let b = json!({"metadata": {"name": "x"}, "spec": {"items": [{"id": "2", "v": "b"}]}});
+        let o1 = apply(&live, &a, &r("a")).unwrap_or_default();
+        let o2 = apply(&o1, &b, &r("b")).unwrap_or_default();
+        assert_eq!(
+            o2["spec"]["items"].as_array().map(Vec::len),
+            Some(2),
+            "items of two managers coexist"
+        );
+        let o3 = apply(&o2, &json!({"metadata": {"name": "x"}}), &r("a")).unwrap_or_default();
+        assert_eq!(
+            o3["spec"]["items"],
+            json!([{"id": "2", "v": "b"}]),
+            "a's item removed"
+        );
     }
 
     #[test]

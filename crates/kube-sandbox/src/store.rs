@@ -1503,6 +1503,85 @@ mod tests {
     }
 
     #[test]
+    fn watch_selector_transitions() {
+        let (s, r) = store();
+        let Some(cm) = r.lookup("", "v1", "configmaps") else {
+            return;
+        };
+        let start = s.resource_version();
+        let _ = s.create(&cm, "default", json!({"metadata": {"name": "t"}}), &opts());
+        let lo = ListOpts {
+            labels: LabelSelector::parse("app=x").unwrap_or_default(),
+            ..ListOpts::default()
+        };
+        let add = json!({"metadata": {"labels": {"app": "x"}}});
+        let _ = s.patch(
+            &cm,
+            "default",
+            "t",
+            Sub::Main,
+            PatchType::Merge,
+            &add,
+            &opts(),
+        );
+        let del = json!({"metadata": {"labels": {"app": "y"}}});
+        let _ = s.patch(
+            &cm,
+            "default",
+            "t",
+            Sub::Main,
+            PatchType::Merge,
+            &del,
+            &opts(),
+        );
+        let (evs, _) = s
+            .changes_since(&cm, Some("default"), start, &lo)
+            .unwrap_or_default();
+        let types: Vec<&str> = evs.iter().map(|e| e.0).collect();
+        assert_eq!(types, ["ADDED", "DELETED"]);
+        s.compact();
+        assert_eq!(
+            s.changes_since(&cm, None, start, &lo).err().map(|e| e.code),
+            Some(410)
+        );
+    }
+
+    #[test]
+    fn retention_window_expires_old_versions() {
+        let s = Store::new(Config {
+            watch_retention: 3,
+            ..Config::default()
+        });
+        let r = s.registry();
+        let Some(cm) = r.lookup("", "v1", "configmaps") else {
+            return;
+        };
+        let start = s.resource_version();
+        for i in 0..5 {
+            let _ = s.create(
+                &cm,
+                "default",
+                json!({"metadata": {"name": format!("c{i}")}}),
+                &opts(),
+            );
+        }
+        let lo = ListOpts::default();
+        assert_eq!(
+            s.changes_since(&cm, None, start, &lo)
+                .err()
+                .map(|e| e.reason),
+            Some("Expired".to_string())
+        );
+        let recent = s.resource_version() - 2;
+        assert_eq!(
+            s.changes_since(&cm, None, recent, &lo)
+                .map(|c| c.0.len())
+                .unwrap_or(0),
+            2
+        );
+    }
+
+    #[test]
     fn pruning_keeps_preserved() {
         let schema = json!({"type": "object", "properties": {
             "spec": {"type": "object", "properties": {"a": {"type": "string"}}},
