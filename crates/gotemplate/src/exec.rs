@@ -223,7 +223,6 @@ pub(crate) struct Exec<'t> {
 }
 
 /// Executes `tree` of a set with `data` as dot (Go's `Template.Execute`).
-#[allow(clippy::result_large_err)] // the crate-wide error type is part of the contract
 pub(crate) fn run(
     funcs: &FuncMap,
     set_name: &str,
@@ -1268,7 +1267,6 @@ impl<'t> Exec<'t> {
     }
 }
 
-#[allow(clippy::result_large_err)] // the trait's signatures are part of the contract
 impl Context for Exec<'_> {
     fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, Error> {
         match self.lookup(name) {

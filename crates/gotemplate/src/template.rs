@@ -72,7 +72,6 @@ impl Templates {
     /// Parses `text` as template `name` (Go's `t.New(name).Parse(text)`): the top-level
     /// text becomes template `name`, every `define`/`block` a template of its own. On a
     /// parse error the set is left unchanged.
-    #[allow(clippy::result_large_err)] // the crate-wide error type is part of the contract
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let funcs = &self.funcs;
         let is_func = |f: &str| funcs.contains(f) || BUILTIN_NAMES.contains(&f);
@@ -131,7 +130,6 @@ impl Templates {
     }
 
     /// Executes template `name` with `data` as dot (Go's `ExecuteTemplate` into a string).
-    #[allow(clippy::result_large_err)] // the crate-wide error type is part of the contract
     pub fn execute(&self, name: &str, data: &Value, opts: &ExecOptions) -> Result<String, Error> {
         let Some(tree) = self.trees.get(name) else {
             return Err(Error::Other(format!(
