@@ -165,6 +165,271 @@ pub fn split_manifests(big: &str) -> Vec<String> {
 }
 
 fn head_of(doc: &str, file: &str) -> Result<Head, ManifestError> {
+    if let Some(head) = fast_head(doc) {
+        return Ok(head);
+    }
+    full_head(doc, file)
+}
+
+/// What the value of the current mapping key means for the head.
+enum Slot {
+    Ignore,
+    ApiVersion,
+    Kind,
+    Metadata,
+    Name,
+    Annotations,
+    Annotation(String),
+}
+
+/// Which head-relevant mapping a frame is.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Root,
+    Meta,
+    Ann,
+    Other,
+}
+
+enum Frame {
+    Map {
+        role: Role,
+        key_next: bool,
+        slot: Slot,
+    },
+    Seq,
+}
+
+/// go-yaml plain scalars that decode to NaN or infinities, which the JSON round trip rejects.
+const NON_FINITE: &[&str] = &[
+    ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
+    "-.INF",
+];
+
+/// Whether go-yaml certainly resolves this plain scalar to a string: every other
+/// resolution is a short word (null, booleans, `.inf`, `<<`) or starts with `.`, `+`, `-` or
+/// a digit.
+fn plain_is_str(s: &str) -> bool {
+    s.len() > 5 && !matches!(s.as_bytes().first(), Some(b'.' | b'+' | b'-' | b'0'..=b'9'))
+}
+
+/// The head read straight from the YAML event stream, without building the document.
+///
+/// This walks the whole first document (so syntax errors are still seen) but only answers
+/// when the full decode (`sigs.k8s.io/yaml` into `SimpleHead`) certainly succeeds with the
+/// same result: any parse error, tag, anchor or alias, merge key, complex / null / uint64
+/// key, NaN or infinity, non-map root, non-string annotation or a document near the depth or
+/// node limits makes it return `None`, and the caller decodes the document fully.
+fn fast_head(doc: &str) -> Option<Head> {
+    use crate::values::{resolve_plain, GoYaml, MAX_DEPTH, MAX_EXPANDED_NODES};
+    use saphyr_parser::{Event, Parser, ScalarStyle};
+
+    let mut head = Head::default();
+    // Annotation values by key; `None` for null (dropped at the end, later keys win).
+    let mut ann: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut saw_root = false;
+    let mut in_doc = false;
+    let mut nodes = 0usize;
+    for item in Parser::new_from_str(doc) {
+        let (event, _) = item.ok()?;
+        // A node starts: a scalar or a collection. `None` for non-node events.
+        let (scalar, collection): (Option<(&str, bool)>, Option<bool>) = match &event {
+            Event::StreamStart | Event::Nothing => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                in_doc = true;
+                continue;
+            }
+            Event::DocumentEnd => {
+                if in_doc {
+                    break;
+                }
+                continue;
+            }
+            Event::Alias(_) => return None,
+            Event::Scalar(v, style, anchor, tag) => {
+                if *anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                (Some((v.as_ref(), *style == ScalarStyle::Plain)), None)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                if *anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                (None, Some(false))
+            }
+            Event::MappingStart(anchor, tag) => {
+                if *anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                (None, Some(true))
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop()?;
+                if let Some(Frame::Map { key_next, slot, .. }) = stack.last_mut() {
+                    *key_next = true;
+                    *slot = Slot::Ignore;
+                }
+                continue;
+            }
+        };
+        nodes += 1;
+        if nodes >= MAX_EXPANDED_NODES / 2 || stack.len() + 4 >= MAX_DEPTH {
+            return None;
+        }
+        let Some(top) = stack.last_mut() else {
+            // The root must be a mapping.
+            if saw_root || collection != Some(true) {
+                return None;
+            }
+            saw_root = true;
+            stack.push(Frame::Map {
+                role: Role::Root,
+                key_next: true,
+                slot: Slot::Ignore,
+            });
+            continue;
+        };
+        match top {
+            Frame::Seq => {
+                if let Some((v, plain)) = scalar {
+                    if plain && NON_FINITE.contains(&v) {
+                        return None;
+                    }
+                }
+                if let Some(is_map) = collection {
+                    stack.push(if is_map {
+                        Frame::Map {
+                            role: Role::Other,
+                            key_next: true,
+                            slot: Slot::Ignore,
+                        }
+                    } else {
+                        Frame::Seq
+                    });
+                }
+            }
+            Frame::Map {
+                role,
+                key_next,
+                slot,
+            } if *key_next => {
+                let (k, plain) = scalar?;
+                let key = if plain {
+                    if k == "<<" {
+                        return None;
+                    }
+                    if plain_is_str(k) {
+                        k.to_string()
+                    } else {
+                        match resolve_plain(k).1 {
+                            GoYaml::Null | GoYaml::Uint(_) => return None,
+                            GoYaml::Str(s) => s,
+                            // Numbers and booleans become other strings than the head's keys.
+                            _ if *role != Role::Ann => String::new(),
+                            _ => return None,
+                        }
+                    }
+                } else {
+                    k.to_string()
+                };
+                *slot = match (*role, key.as_str()) {
+                    (Role::Root, "apiVersion") => Slot::ApiVersion,
+                    (Role::Root, "kind") => Slot::Kind,
+                    (Role::Root, "metadata") => Slot::Metadata,
+                    (Role::Meta, "name") => Slot::Name,
+                    (Role::Meta, "annotations") => Slot::Annotations,
+                    (Role::Ann, _) => Slot::Annotation(key),
+                    _ => Slot::Ignore,
+                };
+                *key_next = false;
+            }
+            Frame::Map { key_next, slot, .. } => {
+                let slot = std::mem::replace(slot, Slot::Ignore);
+                *key_next = true;
+                // The decoded value of a scalar: `Some(string)` for strings, `None` for null,
+                // and an empty string stands for "present but not a string".
+                let decoded: Option<Option<String>> = match scalar {
+                    Some((v, true)) => {
+                        if NON_FINITE.contains(&v) {
+                            return None;
+                        }
+                        match slot {
+                            Slot::Ignore => None,
+                            _ => Some(match resolve_plain(v).1 {
+                                GoYaml::Str(s) => Some(s),
+                                GoYaml::Null => None,
+                                _ if matches!(slot, Slot::Annotation(_)) => return None,
+                                _ => Some(String::new()),
+                            }),
+                        }
+                    }
+                    Some((v, false)) => Some(Some(v.to_string())),
+                    None => None,
+                };
+                let text = || decoded.clone().flatten().unwrap_or_default();
+                match slot {
+                    Slot::Ignore => {}
+                    Slot::ApiVersion => head.api_version = text(),
+                    Slot::Kind => head.kind = text(),
+                    Slot::Name => head.name = text(),
+                    Slot::Metadata => {
+                        head.name.clear();
+                        ann.clear();
+                        if collection == Some(true) {
+                            stack.push(Frame::Map {
+                                role: Role::Meta,
+                                key_next: true,
+                                slot: Slot::Ignore,
+                            });
+                            continue;
+                        }
+                    }
+                    Slot::Annotations => {
+                        ann.clear();
+                        if collection == Some(true) {
+                            stack.push(Frame::Map {
+                                role: Role::Ann,
+                                key_next: true,
+                                slot: Slot::Ignore,
+                            });
+                            continue;
+                        }
+                    }
+                    Slot::Annotation(k) => {
+                        // A collection as an annotation value is a decode error.
+                        let v = decoded?;
+                        ann.insert(k, v);
+                    }
+                }
+                if let Some(is_map) = collection {
+                    stack.push(if is_map {
+                        Frame::Map {
+                            role: Role::Other,
+                            key_next: true,
+                            slot: Slot::Ignore,
+                        }
+                    } else {
+                        Frame::Seq
+                    });
+                }
+            }
+        }
+    }
+    if !saw_root || !stack.is_empty() {
+        return None;
+    }
+    head.annotations = ann
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    Some(head)
+}
+
+/// The head through the full decode (the reference behaviour, with Helm's errors).
+fn full_head(doc: &str, file: &str) -> Result<Head, ManifestError> {
     let err = |message: String| ManifestError {
         file: file.to_string(),
         message,
@@ -332,7 +597,10 @@ mod tests {
     #[test]
     fn split_like_helm() {
         let docs = split_manifests("\n\na: 1\n---\nb: 2\n  \n---\n\n---   \nc: 3\n");
-        assert_eq!(docs, ["a: 1", "b: 2", "c: 3\n"]);
+        // Go's greedy `\s*` after a separator eats the newline before a following `---`,
+        // so that `---` is not a separator and stays in the document (as in Helm).
+        assert_eq!(docs, ["a: 1", "b: 2", "---   \nc: 3\n"]);
+        assert_eq!(split_manifests("a: 1\n---\nb: 2\n---\nc: 3"), ["a: 1", "b: 2", "c: 3"]);
         assert_eq!(split_manifests("---\nx: 1"), ["x: 1"]);
         assert!(split_manifests("  \n---\n").is_empty());
     }
@@ -359,6 +627,87 @@ mod tests {
                 "Foo"
             ]
         );
+    }
+
+    /// The fast head scanner agrees with the full decode (or defers to it).
+    #[test]
+    fn fast_head_matches_full_decode() {
+        let docs = [
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    a: \"1\"\n    b: x\n",
+            "kind: Foo\nkind: Bar\nmetadata: {name: a, annotations: {x: y, z: null}}\n",
+            "metadata:\n  name: a\nmetadata:\n  labels: {}\n",
+            "metadata:\n  name: 123\n  annotations:\n    n: ~\n    'q': 'v'\n",
+            "apiVersion: [a]\nkind: {x: 1}\nmetadata: 5\n",
+            "kind: true\nspec:\n  - a\n  - {b: [c, d]}\n  - e: |\n      text\n",
+            "metadata:\n  annotations:\n    helm.sh/hook: pre-install,post-install\n    helm.sh/hook-weight: \"-5\"\n",
+            "metadata:\n  annotations:\n    w: 5\n",
+            "metadata:\n  annotations:\n    w: [1]\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!int \"z\"\n",
+            "? [a]\n: b\n",
+            "~: a\n",
+            "a: .inf\n",
+            "<<: {kind: X}\n",
+            "- a\n- b\n",
+            "just text",
+            "",
+            "# comment only\n",
+            "kind: A\nbad: [\n",
+            "kind: A\n...\nkind: B\n",
+            "kind: A\n  bad indent: x\n",
+            "18446744073709551615: x\n",
+            "metadata:\n  annotations:\n    1: x\n",
+            "kind: \"Dep\\u006coyment\"\nmetadata:\n  name: \"a\\tb\"\n",
+        ];
+        for doc in docs {
+            let full = full_head(doc, "f").map_err(|e| e.to_string());
+            if let Some(fast) = fast_head(doc) {
+                assert_eq!(Ok(fast), full, "doc {doc:?}");
+            }
+        }
+        // The common case takes the fast path.
+        let fast = fast_head(docs[0]);
+        assert_eq!(fast.as_ref().map(|h| h.kind.as_str()), Some("Service"));
+        assert_eq!(
+            fast.and_then(|h| h.annotations.get("a").cloned()),
+            Some("1".to_string())
+        );
+        assert!(fast_head("a: &x 1\nb: *x\n").is_none());
+        assert!(fast_head("kind: A\nbad: [\n").is_none());
+        assert!(head_of("kind: A\nbad: [\n", "f").is_err());
+    }
+
+    /// Differential check over every document the shared chart corpus renders (run with
+    /// `--ignored`; skips when the corpus is absent).
+    #[test]
+    #[ignore]
+    fn fast_head_matches_full_decode_on_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/charts");
+        let Ok(rd) = std::fs::read_dir(&root) else {
+            return;
+        };
+        let (mut fast_hits, mut total) = (0, 0);
+        for entry in rd.flatten() {
+            let Ok(chart) = crate::load_dir(&entry.path()) else {
+                continue;
+            };
+            let opts = crate::release::ReleaseRenderOptions::default();
+            let Ok((_, _, files)) =
+                crate::release::render_files(chart, &gotemplate::Map::new(), &opts)
+            else {
+                continue;
+            };
+            for (path, content) in &files {
+                for doc in split_manifests(content) {
+                    total += 1;
+                    if let Some(fast) = fast_head(&doc) {
+                        fast_hits += 1;
+                        assert_eq!(Ok(fast), full_head(&doc, path).map_err(|e| e.to_string()));
+                    }
+                }
+            }
+        }
+        assert!(total == 0 || fast_hits * 2 > total, "{fast_hits}/{total}");
     }
 
     #[test]
