@@ -583,3 +583,227 @@ async fn no_writes_when_nothing_changed() {
     assert_eq!(before, after, "API writes happened with nothing changed");
     assert_eq!(history(&client, "quiet").await.len(), 1);
 }
+
+// ---- The real binary: `helmrelease-operator run --kubeconfig <sandbox>` ----
+
+struct Operator(std::process::Child);
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_binary(kubeconfig: &Path, port: u16) -> Operator {
+    let log = std::fs::File::create(kubeconfig.with_extension(format!("{port}.log"))).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_helmrelease-operator"))
+        .args(["run", "--kubeconfig"])
+        .arg(kubeconfig)
+        .args([
+            "--sync-interval",
+            "1s",
+            "--workers",
+            "2",
+            "--log-format",
+            "json",
+        ])
+        .args(["--health-addr", &format!("127.0.0.1:{port}")])
+        .args(["--metrics-addr", &format!("127.0.0.1:{}", port + 1)])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    Operator(child)
+}
+
+async fn http_get(port: u16, path: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.ok()?;
+    Some(out)
+}
+
+async fn sandbox_with_kubeconfig(tag: &str) -> (kube_sandbox::Running, Client, PathBuf) {
+    let running = kube_sandbox::start().await.unwrap();
+    let client = running.client().unwrap();
+    install_crd(&client).await;
+    let kc = temp_dir(tag).join("kubeconfig.yaml");
+    running.write_kubeconfig(&kc).unwrap();
+    (running, client, kc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_serves_health_metrics_and_stays_quiet() {
+    let (running, client, kc) = sandbox_with_kubeconfig("bin-quiet").await;
+    let repo = chart_repo("bin-quiet");
+    let port = free_port();
+    let _op = start_binary(&kc, port);
+    apply_hr(
+        &client,
+        &hr_doc("bq", &repo, json!({}), json!({"wait": true})),
+    )
+    .await;
+    wait_history(&client, "bq", &[(1, "deployed")]).await;
+    until(20, "healthz/readyz", || async {
+        http_get(port, "/healthz")
+            .await
+            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+            && http_get(port, "/readyz")
+                .await
+                .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+    })
+    .await;
+    until(10, "ready status", || async {
+        get_hr(&client, "bq")
+            .await
+            .status
+            .is_some_and(|s| s.is_ready())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = running.sandbox().store().resource_version();
+    // Three sync intervals of 1s with nothing changed: zero API writes.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let after = running.sandbox().store().resource_version();
+    assert_eq!(before, after, "API writes with nothing changed");
+    let m = http_get(port + 1, "/metrics").await.unwrap_or_default();
+    let total: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("helmrelease_reconcile_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(total >= 4, "resyncs counted: {m}");
+    assert!(
+        m.contains("helmrelease_actions_total{action=\"install\"} 1"),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_kill_9_mid_upgrade_then_restart() {
+    let (running, client, kc) = sandbox_with_kubeconfig("bin-kill").await;
+    let repo = chart_repo("bin-kill");
+    let port = free_port();
+    let mut op = start_binary(&kc, port);
+    let extra = json!({"wait": true, "timeout": 120});
+    apply_hr(&client, &hr_doc("bk", &repo, json!({}), extra.clone())).await;
+    wait_history(&client, "bk", &[(1, "deployed")]).await;
+
+    // Slow the API down so the upgrade is caught in flight, then kill -9.
+    running
+        .sandbox()
+        .faults()
+        .set_latency(Duration::from_millis(150));
+    apply_hr(
+        &client,
+        &hr_doc(
+            "bk",
+            &repo,
+            json!({"message": "v2", "hook": true}),
+            extra.clone(),
+        ),
+    )
+    .await;
+    until(60, "pending-upgrade", || async {
+        history(&client, "bk")
+            .await
+            .iter()
+            .any(|r| r.status() == Status::PendingUpgrade)
+    })
+    .await;
+    op.0.kill().unwrap();
+    let _ = op.0.wait();
+    running.sandbox().faults().set_latency(Duration::ZERO);
+    assert!(history(&client, "bk")
+        .await
+        .iter()
+        .any(|r| r.status().is_pending()));
+
+    // Restart: the pending revision is marked failed and the upgrade is redone.
+    let _op2 = start_binary(&kc, port);
+    until(60, "recovered", || async {
+        let h = history(&client, "bk").await;
+        !h.iter().any(|r| r.status().is_pending())
+            && h.last()
+                .is_some_and(|r| r.status() == Status::Deployed && r.version == 3)
+    })
+    .await;
+    let h = summary(&history(&client, "bk").await);
+    assert_eq!(
+        h,
+        vec![
+            (1, "superseded".to_string()),
+            (2, "failed".to_string()),
+            (3, "deployed".to_string())
+        ]
+    );
+    assert_eq!(
+        cm_data(&client, "bk-config", "message").await.as_deref(),
+        Some("v2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_sigterm_finishes_in_flight_upgrade() {
+    let (running, client, kc) = sandbox_with_kubeconfig("bin-term").await;
+    let repo = chart_repo("bin-term");
+    let port = free_port();
+    let mut op = start_binary(&kc, port);
+    apply_hr(&client, &hr_doc("bt", &repo, json!({}), json!({}))).await;
+    wait_history(&client, "bt", &[(1, "deployed")]).await;
+    running
+        .sandbox()
+        .faults()
+        .set_latency(Duration::from_millis(100));
+    apply_hr(
+        &client,
+        &hr_doc("bt", &repo, json!({"message": "v2"}), json!({})),
+    )
+    .await;
+    until(60, "pending-upgrade", || async {
+        history(&client, "bt")
+            .await
+            .iter()
+            .any(|r| r.status() == Status::PendingUpgrade)
+    })
+    .await;
+    let pid = op.0.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if op.0.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "operator did not exit on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.sandbox().faults().set_latency(Duration::ZERO);
+    let h = summary(&history(&client, "bt").await);
+    assert_eq!(
+        h,
+        vec![(1, "superseded".to_string()), (2, "deployed".to_string())],
+        "the in-flight upgrade finished before exit"
+    );
+}

@@ -57,7 +57,8 @@ impl Object {
 pub fn parse_manifest(text: &str) -> Result<Vec<Object>, String> {
     let mut out = Vec::new();
     for doc in helm_render::manifest::split_manifests(text) {
-        let v: Value = serde_yaml::from_str(&doc).map_err(|e| format!("parsing manifest: {e}"))?;
+        let v: Value = helm_render::yamljson::yaml_to_json(&doc)
+            .map_err(|e| format!("parsing manifest: {e}"))?;
         if v.is_null() {
             continue;
         }

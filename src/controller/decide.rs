@@ -12,6 +12,9 @@ pub struct RevisionFacts {
     pub values_digest: String,
     /// Created by a rollback (its description starts with "Rollback to").
     pub is_rollback: bool,
+    /// Failed because an operation was interrupted (crash), not by its own fault: it does
+    /// not count as a failed attempt.
+    pub interrupted: bool,
 }
 
 /// Everything the decision looks at.
@@ -87,7 +90,7 @@ pub fn decide(f: &Facts) -> Decision {
     let mut failed_attempts = 0i64;
     for r in sorted {
         if r.status == Status::Failed {
-            if f.matches_desired(r) {
+            if f.matches_desired(r) && !r.interrupted {
                 failed_attempts += 1;
             }
             continue;
@@ -127,6 +130,7 @@ mod tests {
             chart_digest: format!("c{d}"),
             values_digest: format!("v{d}"),
             is_rollback: false,
+            interrupted: false,
         }
     }
 
@@ -285,6 +289,21 @@ mod tests {
         assert_eq!(decide(&f), Decision::Upgrade);
         f.rollback_max_retries = 1;
         assert_eq!(decide(&f), Decision::Hold { failed_attempts: 2 });
+    }
+
+    #[test]
+    fn interrupted_revision_is_not_an_attempt() {
+        let f = facts(
+            vec![
+                rev(1, Status::Deployed, "1"),
+                RevisionFacts {
+                    interrupted: true,
+                    ..rev(2, Status::Failed, "2")
+                },
+            ],
+            "2",
+        );
+        assert_eq!(decide(&f), Decision::Upgrade);
     }
 
     #[test]

@@ -26,5 +26,9 @@ pub fn facts_of(r: &Release) -> RevisionFacts {
             .info
             .as_ref()
             .is_some_and(|i| i.description.starts_with("Rollback to")),
+        interrupted: r
+            .info
+            .as_ref()
+            .is_some_and(|i| i.description.contains(super::actions::unlock::INTERRUPTED)),
     }
 }
