@@ -42,7 +42,8 @@ async fn crd_serves_v1_objects_and_printer_columns() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helmreleases/podinfo-repo.yaml"),
     )
     .unwrap();
-    let hr: HelmRelease = serde_yaml::from_str(&text).unwrap();
+    let hr: HelmRelease =
+        serde_json::from_value(helm_render::yamljson::yaml_to_json(&text).unwrap()).unwrap();
     let api: Api<HelmRelease> = Api::namespaced(client.clone(), "default");
     let created = api.create(&PostParams::default(), &hr).await.unwrap();
     assert_eq!(created.spec, hr.spec);
@@ -128,7 +129,8 @@ async fn unknown_spec_fields_are_not_rejected() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/helmreleases/kitchen-sink.yaml"),
     )
     .unwrap();
-    let mut raw: DynamicObject = serde_yaml::from_str(&text).unwrap();
+    let mut raw: DynamicObject =
+        serde_json::from_value(helm_render::yamljson::yaml_to_json(&text).unwrap()).unwrap();
     assert_eq!(raw.data["spec"]["someFutureField"], "ignored");
     if let Some(obj) = raw.data.as_object_mut() {
         obj.remove("status");

@@ -24,7 +24,9 @@ pub fn crd_yaml() -> String {
     // Serializing a CRD built from static types cannot fail; fall back to JSON (valid YAML)
     // rather than panic if it ever did.
     let crd = crd();
-    let body = serde_yaml::to_string(&crd)
+    let body = serde_json::to_value(&crd)
+        .map_err(|e| e.to_string())
+        .and_then(|v| helm_render::yamljson::json_to_yaml(&v))
         .unwrap_or_else(|_| serde_json::to_string_pretty(&crd).unwrap_or_default());
     format!("{HEADER}{body}")
 }

@@ -728,7 +728,7 @@ mod tests {
             .join("testdata/helmreleases")
             .join(name);
         let text = std::fs::read_to_string(path).unwrap();
-        serde_yaml::from_str(&text).unwrap()
+        serde_json::from_value(helm_render::yamljson::yaml_to_json(&text).unwrap()).unwrap()
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod strvals;
 pub mod toml;
 pub mod values;
 pub mod yaml;
+pub mod yamljson;
 
 pub use chart::{load_dir, load_files, BufferedFile, Chart, ChartError, Metadata};
 pub use engine::{render, Lookup, OfflineLookup, ReleaseInfo, RenderError, RenderOptions};
