@@ -143,6 +143,7 @@ impl Ctx<'_> {
             dry_run: self.q("dryRun") == Some("All"),
             manager,
             force: self.qbool("force"),
+            strict: self.q("fieldValidation") == Some("Strict"),
         }
     }
 

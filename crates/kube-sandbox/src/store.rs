@@ -105,6 +105,8 @@ pub struct WriteOpts {
     pub manager: String,
     /// `force=true` (apply).
     pub force: bool,
+    /// `fieldValidation=Strict`: unknown fields of custom resources are a 400.
+    pub strict: bool,
 }
 
 /// `DeleteOpts` are DeleteOptions.
@@ -288,6 +290,64 @@ pub fn prune(v: &mut Value, schema: &Value, root: bool) {
         }
         _ => {}
     }
+}
+
+/// `unknown_fields` lists the dotted paths `prune` would drop.
+pub fn unknown_fields(v: &Value, schema: &Value, path: &str, root: bool, out: &mut Vec<String>) {
+    let props = schema.get("properties").and_then(Value::as_object);
+    let preserve = schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+    match v {
+        Value::Object(m) => {
+            let additional = schema.get("additionalProperties");
+            for (k, child) in m {
+                if root && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
+                    continue;
+                }
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match (props.and_then(|ps| ps.get(k)), additional) {
+                    (Some(s), _) => unknown_fields(child, s, &p, false, out),
+                    (None, Some(s @ Value::Object(_))) => unknown_fields(child, s, &p, false, out),
+                    (None, Some(Value::Bool(true))) => {}
+                    _ if preserve => {}
+                    _ => out.push(p),
+                }
+            }
+        }
+        Value::Array(a) => {
+            if let Some(items) = schema.get("items") {
+                for i in a {
+                    unknown_fields(i, items, path, false, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_strict(rt: &ResourceType, obj: &Value, o: &WriteOpts) -> Result<(), ApiError> {
+    let (true, Some(schema)) = (o.strict, rt.schema.as_ref()) else {
+        return Ok(());
+    };
+    let mut unknown = vec![];
+    unknown_fields(obj, schema, "", true, &mut unknown);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list = unknown
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(ApiError::bad_request(format!(
+        "{}.{} \"{}\" is invalid: strict decoding error: {list}",
+        rt.plural,
+        rt.group,
+        name_of(obj)
+    )))
 }
 
 /// `to_view` shows a stored object in the served form of `rt`.
@@ -813,6 +873,7 @@ impl Store {
                 m.remove("status");
             }
         }
+        check_strict(rt, &obj, o)?;
         defaults_on_create(rt, &mut obj);
         normalize(rt, &mut obj);
         if !managed_done {
@@ -1035,6 +1096,7 @@ impl Store {
                 n
             }
         };
+        check_strict(rt, &new, o)?;
         normalize(rt, &mut new);
         if !managed_done {
             let api_version = rt.api_version();

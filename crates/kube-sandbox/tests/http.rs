@@ -468,6 +468,43 @@ async fn event_views_and_field_selectors() -> R {
 }
 
 #[tokio::test]
+async fn strict_field_validation_for_custom_resources() -> R {
+    let sb = Sandbox::default();
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "gadgets", "kind": "Gadget"},
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object", "properties": {"spec": {"type": "object", "properties": {"a": {"type": "string"}}}}}}}]}});
+    assert_eq!(
+        post_json(
+            &sb,
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            crd
+        )
+        .await?
+        .code,
+        StatusCode::CREATED
+    );
+    let base = "/apis/example.com/v1/namespaces/default/gadgets";
+    let bad = json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {"a": "x", "typo": 1}});
+    let r = post_json(&sb, &format!("{base}?fieldValidation=Strict"), bad.clone()).await?;
+    assert_eq!(r.code, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("unknown field \\\"spec.typo\\\""),
+        "{}",
+        r.text
+    );
+    let r = post_json(&sb, base, bad).await?;
+    assert_eq!(r.code, StatusCode::CREATED);
+    assert!(
+        r.json()["spec"].get("typo").is_none(),
+        "pruned without Strict"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn fault_endpoint_and_latency() -> R {
     let sb = Sandbox::default();
     let r = call(
