@@ -74,6 +74,7 @@ pub async fn render(
 }
 
 /// A new release record (not yet stored).
+#[allow(clippy::too_many_arguments)]
 pub fn new_release(
     rc: &ReleaseCtx,
     chart: &FetchedChart,

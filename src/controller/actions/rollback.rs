@@ -31,7 +31,7 @@ pub async fn rollback(rc: &ReleaseCtx, history: &[Release], wait: bool) -> Resul
     let first_deployed = target
         .info
         .as_ref()
-        .map(|i| i.first_deployed.clone())
+        .map(|i| i.first_deployed)
         .unwrap_or_else(GoTime::now);
     let notes = target
         .info

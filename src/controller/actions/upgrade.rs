@@ -33,7 +33,7 @@ pub async fn upgrade(
         .max_by_key(|r| r.version);
     let first_deployed = current
         .and_then(|r| r.info.as_ref())
-        .map(|i| i.first_deployed.clone())
+        .map(|i| i.first_deployed)
         .unwrap_or_else(GoTime::now);
     let rendered = render(rc, chart, values, version, true)
         .await
