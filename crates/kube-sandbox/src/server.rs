@@ -119,7 +119,9 @@ impl Ctx<'_> {
             return proto::decode(self.body);
         }
         if ct.contains("yaml") {
-            return serde_yaml::from_slice::<Value>(self.body)
+            let text = std::str::from_utf8(self.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+            return serde_saphyr::from_str::<Value>(text)
                 .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")));
         }
         serde_json::from_slice(self.body)
