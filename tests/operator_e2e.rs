@@ -807,3 +807,171 @@ async fn binary_sigterm_finishes_in_flight_upgrade() {
         "the in-flight upgrade finished before exit"
     );
 }
+
+fn helm_oracle() -> Option<PathBuf> {
+    let p = std::env::var_os("HELM_ORACLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/tools/helm-oracle"));
+    p.is_file().then_some(p)
+}
+
+fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Real Helm (v4 SDK through helm-oracle) upgrades and rolls back a release the operator
+/// made, with no server-side apply field-manager conflicts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_helm_upgrades_and_rolls_back_operator_release() {
+    let Some(tool) = helm_oracle() else {
+        eprintln!("helm-oracle not available; skipping");
+        return;
+    };
+    let (_running, client, kc) = sandbox_with_kubeconfig("helm-interop").await;
+    let repo = chart_repo("helm-interop");
+    let port = free_port();
+    let op = start_binary(&kc, port);
+    apply_hr(
+        &client,
+        &hr_doc("hi", &repo, json!({"message": "op"}), json!({})),
+    )
+    .await;
+    wait_history(&client, "hi", &[(1, "deployed")]).await;
+    // Hand the release over to Helm: stop the operator first.
+    drop(op);
+    let kcs = kc.to_string_lossy().to_string();
+    let chart = repo.join("e2e-app").to_string_lossy().to_string();
+    let (ok, text) = oracle(
+        &tool,
+        &[
+            "cluster",
+            "upgrade",
+            &chart,
+            "hi",
+            "--kubeconfig",
+            &kcs,
+            "--namespace",
+            NS,
+            "--set",
+            "message=helm",
+        ],
+    );
+    assert!(ok, "helm upgrade failed: {text}");
+    wait_history(&client, "hi", &[(1, "superseded"), (2, "deployed")]).await;
+    assert_eq!(
+        cm_data(&client, "hi-config", "message").await.as_deref(),
+        Some("helm")
+    );
+    let (ok, text) = oracle(
+        &tool,
+        &[
+            "cluster",
+            "rollback",
+            "hi",
+            "1",
+            "--kubeconfig",
+            &kcs,
+            "--namespace",
+            NS,
+        ],
+    );
+    assert!(ok, "helm rollback failed: {text}");
+    wait_history(
+        &client,
+        "hi",
+        &[(1, "superseded"), (2, "superseded"), (3, "deployed")],
+    )
+    .await;
+    assert_eq!(
+        cm_data(&client, "hi-config", "message").await.as_deref(),
+        Some("op")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_from_configmap_secret_and_chart_file() {
+    let sandbox = kube_sandbox::Sandbox::default();
+    let client = sandbox.client();
+    install_crd(&client).await;
+    let repo = chart_repo("valuesfrom");
+    std::fs::write(
+        repo.join("e2e-app/ci-values.yaml"),
+        "message: from-chart-file\nreplicas: 2\n",
+    )
+    .unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "vals"},
+            "data": {"values.yaml": "message: from-configmap\n"}}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
+    secrets
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "sv"},
+                "stringData": {"custom": "message: s3cr3t-value\n"}}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let _stop = start_controller(&client);
+    let from = json!({"valuesFrom": [
+        {"chartFileRef": {"path": "ci-values.yaml"}},
+        {"configMapKeyRef": {"name": "vals"}},
+        {"secretKeyRef": {"name": "sv", "key": "custom"}},
+        {"secretKeyRef": {"name": "missing", "optional": true}}
+    ]});
+    apply_hr(&client, &hr_doc("vf", &repo, json!({"replicas": 3}), from)).await;
+    wait_history(&client, "vf", &[(1, "deployed")]).await;
+    assert_eq!(
+        cm_data(&client, "vf-config", "message").await.as_deref(),
+        Some("s3cr3t-value")
+    );
+    let h = history(&client, "vf").await;
+    assert_eq!(h[0].config.get("replicas"), Some(&json!(3)));
+    // Secret values never appear in status or events.
+    let hr = get_hr(&client, "vf").await;
+    let status = serde_json::to_string(&hr.status).unwrap();
+    assert!(!status.contains("s3cr3t"), "{status}");
+    let events: Api<Event> = Api::namespaced(client.clone(), NS);
+    let all =
+        serde_json::to_string(&events.list(&Default::default()).await.unwrap().items).unwrap();
+    assert!(!all.contains("s3cr3t"));
+
+    // A missing required source is a clear condition, not a crash.
+    apply_hr(
+        &client,
+        &hr_doc(
+            "vf2",
+            &repo,
+            json!({}),
+            json!({"valuesFrom": [{"configMapKeyRef": {"name": "nope"}}]}),
+        ),
+    )
+    .await;
+    until(10, "values condition", || async {
+        get_hr(&client, "vf2").await.status.is_some_and(|s| {
+            s.condition(ConditionType::Released).is_some_and(|c| {
+                c.status == ConditionStatus::False
+                    && c.message.as_deref().is_some_and(|m| {
+                        m.contains("could not find key values.yaml in configmap default/nope")
+                    })
+            })
+        })
+    })
+    .await;
+    assert!(history(&client, "vf2").await.is_empty());
+}
