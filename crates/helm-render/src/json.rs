@@ -255,6 +255,7 @@ pub fn object_json(o: &Arc<dyn Object>) -> JsonView {
                 ("HelmVersion", "HelmVersion", false),
             ])
         }
+        "sprig.certificate" => return fields(&[("Cert", "Cert", false), ("Key", "Key", false)]),
         "version.BuildInfo" => {
             return fields(&[
                 ("Version", "version", true),

@@ -506,7 +506,7 @@ fn is_timestamp(s: &str) -> bool {
     if !(1..=12).contains(&month) || day < 1 {
         return false;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let mdays = match month {
         2 if leap => 29,
         2 => 28,

@@ -73,7 +73,8 @@ mod tests {
 
     #[test]
     fn ints_stay_ints_and_yaml11_scalars_resolve() {
-        let j = yaml_to_json("a: 3\nb: 1.5\nc: yes\nd: \"yes\"\n1: x\ne: [1, null]\n").expect("converts");
+        let j = yaml_to_json("a: 3\nb: 1.5\nc: yes\nd: \"yes\"\n1: x\ne: [1, null]\n")
+            .expect("converts");
         assert_eq!(
             j,
             serde_json::json!({"a": 3, "b": 1.5, "c": true, "d": "yes", "1": "x", "e": [1, null]})
