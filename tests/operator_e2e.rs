@@ -975,3 +975,44 @@ async fn values_from_configmap_secret_and_chart_file() {
     .await;
     assert!(history(&client, "vf2").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_leader_election_takes_lease() {
+    let (_running, client, kc) = sandbox_with_kubeconfig("bin-lease").await;
+    let repo = chart_repo("bin-lease");
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_helmrelease-operator"))
+        .args([
+            "run",
+            "--leader-elect",
+            "--namespace",
+            NS,
+            "--sync-interval",
+            "1s",
+        ])
+        .args(["--health-addr", &format!("127.0.0.1:{port}")])
+        .env("KUBECONFIG", &kc)
+        .env("POD_NAMESPACE", NS)
+        .env("POD_NAME", "op-a")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _op = Operator(child);
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), NS);
+    until(20, "lease held by op-a", || async {
+        leases
+            .get_opt("helmrelease-operator")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|l| l.spec)
+            .and_then(|s| s.holder_identity)
+            .as_deref()
+            == Some("op-a")
+    })
+    .await;
+    apply_hr(&client, &hr_doc("le", &repo, json!({}), json!({}))).await;
+    wait_history(&client, "le", &[(1, "deployed")]).await;
+}
