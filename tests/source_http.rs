@@ -610,3 +610,23 @@ async fn unsupported_scheme_is_an_error() {
         .unwrap_err();
     assert_eq!(e.reason(), "UnsupportedScheme");
 }
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_reported() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let src = Sources::new(config("refused")).unwrap();
+    let t = std::time::Instant::now();
+    let e = src
+        .fetch(
+            &chart(&format!("http://u:pw@127.0.0.1:{port}/r"), "app", "1.0.0"),
+            &Credentials::anonymous(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason(), "ConnectionFailed", "{e}");
+    assert!(!e.to_string().contains("pw"), "{e}");
+    // Two retries with 10 ms and 20 ms backoff.
+    assert!(t.elapsed() >= Duration::from_millis(30));
+}

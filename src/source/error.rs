@@ -215,7 +215,11 @@ pub fn redact_url(url: &str) -> String {
         }
         // Unparsable: drop anything up to an '@' in the authority to be safe.
         Err(_) => match (url.find("://"), url.rfind('@')) {
-            (Some(s), Some(a)) if a > s => format!("{}{}", &url[..s + 3], &url[a + 1..]),
+            (Some(s), Some(a)) if a > s => format!(
+                "{}{}",
+                url.get(..s + 3).unwrap_or_default(),
+                url.get(a + 1..).unwrap_or_default()
+            ),
             _ => url.to_string(),
         },
     }

@@ -50,13 +50,14 @@ pub(crate) fn map_reqwest(url: &str, e: &reqwest::Error) -> SourceError {
         message.push_str(&s.to_string());
         src = s.source();
     }
-    if e.is_timeout() {
-        SourceError::Timeout { url: url.into() }
-    } else if e.is_connect() {
+    // Connect errors (connect timeouts included) are retried; other timeouts are not.
+    if e.is_connect() {
         SourceError::Connect {
             url: url.into(),
             message,
         }
+    } else if e.is_timeout() {
+        SourceError::Timeout { url: url.into() }
     } else {
         SourceError::Transport {
             url: url.into(),
@@ -224,10 +225,13 @@ pub struct RepoCache {
     /// (repository key, credential fingerprint) → when the server last accepted them.
     validated: Mutex<HashMap<(String, String), Instant>>,
     /// (repository key, index sha256, chart name) → entries.
-    memo: Mutex<HashMap<(String, String, String), Arc<Vec<IndexEntry>>>>,
+    memo: Mutex<HashMap<MemoKey, Arc<Vec<IndexEntry>>>>,
 }
 
 const MEMO_MAX: usize = 256;
+
+/// (repository key, index sha256, chart name).
+type MemoKey = (String, String, String);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
