@@ -630,3 +630,31 @@ async fn connection_refused_is_retried_then_reported() {
     // Two retries with 10 ms and 20 ms backoff.
     assert!(t.elapsed() >= Duration::from_millis(30));
 }
+
+#[tokio::test]
+async fn disk_cache_survives_a_restart() {
+    let (s, repo) = versions_repo().await;
+    let cfg = config("restart");
+    let first = Sources::new(cfg.clone()).unwrap();
+    first
+        .fetch(&chart(&repo, "app", "1.2.3"), &Credentials::anonymous())
+        .await
+        .unwrap();
+    drop(first);
+    let second = Sources::new(cfg).unwrap();
+    let f = second
+        .fetch(&chart(&repo, "app", "1.2.3"), &Credentials::anonymous())
+        .await
+        .unwrap();
+    assert_eq!(f.version, "1.2.3");
+    assert_eq!(
+        s.count("/charts/index.yaml"),
+        (2, 1, 1),
+        "revalidated from disk"
+    );
+    assert_eq!(
+        s.count("/charts/app-1.2.3.tgz").0,
+        1,
+        "chart served from disk"
+    );
+}
