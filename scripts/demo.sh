@@ -39,8 +39,8 @@ trap cleanup EXIT
 step() { printf '\n==> %s\n' "$*"; }
 fail() {
   printf '\nDEMO FAILED: %s\n' "$*" >&2
-  if [ -s "$WORK/operator.log" ]; then
-    echo "---- operator log ----" >&2
+  if [ -e "$WORK/operator.log" ]; then
+    echo "---- operator log (last 200 lines) ----" >&2
     tail -n 200 "$WORK/operator.log" >&2
   fi
   exit 1
