@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod controller;
+pub mod fetch;
 pub mod source;
 pub mod storage;

@@ -264,14 +264,19 @@ async fn run_async(args: Args) -> Result<(), String> {
             None => shutdown_signal().await,
         }
     };
-    controller::run(
-        client,
-        settings,
-        Arc::new(LocalDirFetcher::default()),
-        metrics,
-        shutdown,
-    )
-    .await;
+    let cache_dir = args
+        .chart_cache_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("helmrelease-operator-charts"));
+    let fetcher: Arc<dyn controller::chart::ChartFetcher> =
+        match helmrelease_operator::fetch::OperatorFetcher::new(client.clone(), cache_dir) {
+            Ok(f) => Arc::new(f),
+            Err(e) => {
+                tracing::warn!("chart repositories unavailable ({e}); only local charts will work");
+                Arc::new(LocalDirFetcher::default())
+            }
+        };
+    controller::run(client, settings, fetcher, metrics, shutdown).await;
     Ok(())
 }
 
