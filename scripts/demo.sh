@@ -71,7 +71,7 @@ k apply -f "$WORK/hr.yaml"
 
 # 5. operator
 step "starting helmrelease-operator"
-"$OPERATOR" run --kubeconfig "$WORK/kubeconfig" --sync-interval 10s --health-addr 127.0.0.1:0 \
+NO_COLOR=1 RUST_LOG="${RUST_LOG:-info,kube=warn}" "$OPERATOR" run --kubeconfig "$WORK/kubeconfig" --sync-interval 10s --health-addr 127.0.0.1:0 \
   >"$WORK/operator.log" 2>&1 &
 OPERATOR_PID=$!
 
