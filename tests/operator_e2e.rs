@@ -230,13 +230,20 @@ async fn install_upgrade_chart_change_and_git_revert() {
     let repo = chart_repo("basic");
     let _stop = start_controller(&client);
 
-    let v1 = json!({"message": "one"});
+    let v1 = json!({"message": "one", "widget": true});
     apply_hr(&client, &hr_doc("basic", &repo, v1.clone(), json!({}))).await;
     wait_history(&client, "basic", &[(1, "deployed")]).await;
     assert_eq!(
         cm_data(&client, "basic-config", "message").await.as_deref(),
         Some("one")
     );
+    // CRDs from crds/ are installed first, so the chart's Widget applies.
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    assert!(crds
+        .get_opt("widgets.e2e.helmrelease.dev")
+        .await
+        .unwrap()
+        .is_some());
     let cm = Api::<ConfigMap>::namespaced(client.clone(), NS)
         .get("basic-config")
         .await
@@ -445,10 +452,13 @@ async fn delete_uninstalls_with_keep_and_hooks() {
     )
     .await;
     wait_history(&client, "del", &[(1, "deployed")]).await;
-    // The hook Job ran and was deleted (hook-succeeded).
+    // The pre-install hook Job ran and was deleted (hook-succeeded).
     let h = history(&client, "del").await;
-    assert_eq!(h[0].hooks.len(), 1);
-    assert_eq!(h[0].hooks[0].last_run.phase, "Succeeded");
+    assert_eq!(h[0].hooks.len(), 2);
+    let pre = h[0].hooks.iter().find(|h| h.name == "del-pre").unwrap();
+    assert_eq!(pre.last_run.phase, "Succeeded");
+    let jobs: Api<k8s_openapi::api::batch::v1::Job> = Api::namespaced(client.clone(), NS);
+    assert!(jobs.get_opt("del-pre").await.unwrap().is_none());
     let deps: Api<Deployment> = Api::namespaced(client.clone(), NS);
     assert!(deps.get_opt("del-app").await.unwrap().is_some());
 
@@ -465,6 +475,13 @@ async fn delete_uninstalls_with_keep_and_hooks() {
     })
     .await;
     assert!(history(&client, "del").await.is_empty());
+    let reasons = event_reasons(&client, "del").await;
+    assert!(
+        reasons.iter().any(|r| r == "UninstallSucceeded"),
+        "{reasons:?}"
+    );
+    // The pre-delete hook ran and was deleted (hook-succeeded).
+    assert!(jobs.get_opt("del-cleanup").await.unwrap().is_none());
     assert!(deps.get_opt("del-app").await.unwrap().is_none());
     assert_eq!(cm_data(&client, "del-extra", "a").await, None);
     assert_eq!(

@@ -39,19 +39,15 @@ pub async fn run_hooks(
     event: &str,
     timeout: Duration,
 ) -> Result<(), String> {
-    let mut idx: Vec<usize> = (0..hooks.len())
-        .filter(|&i| {
-            hooks
-                .get(i)
-                .is_some_and(|h| h.events.iter().any(|e| e == event))
-        })
+    // (weight, name, index): Helm's order is by weight, then name.
+    let mut order: Vec<(i64, String, usize)> = hooks
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.events.iter().any(|e| e == event))
+        .map(|(i, h)| (h.weight, h.name.clone(), i))
         .collect();
-    idx.sort_by(|&a, &b| {
-        let (ha, hb) = (&hooks[a], &hooks[b]);
-        ha.weight
-            .cmp(&hb.weight)
-            .then_with(|| ha.name.cmp(&hb.name))
-    });
+    order.sort();
+    let idx = order.into_iter().map(|(_, _, i)| i);
     for i in idx {
         let Some(h) = hooks.get_mut(i) else { continue };
         let objs = parse_manifest(&h.manifest)?;
