@@ -22,5 +22,6 @@ bench:
 suite: build
 	../shared/tools/template-suite-check --cmd '$(CURDIR)/target/debug/helmrelease-operator render-template {chart_dir} {template} --options {options}' --jobs 2
 
-demo: build
-	$(CARGO) run -q -- render-template testdata/charts/hello templates/configmap.yaml
+demo:
+	$(CARGO) build -q -p kube-sandbox -p helmrelease-operator
+	bash scripts/demo.sh

@@ -70,30 +70,17 @@ fn conformance_does_not_regress() {
             })
         })
         .collect();
-    let baseline: BTreeSet<String> = std::fs::read_to_string(baseline_path())
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
-    let regressed: Vec<&String> = baseline.difference(&passing).collect();
     eprintln!(
-        "conformance: {} of {} cases pass ({} in baseline)",
+        "conformance: {} of {} cases pass",
         passing.len(),
-        items.len(),
-        baseline.len()
+        items.len()
     );
-    if std::env::var_os("UPDATE_CONFORMANCE_BASELINE").is_some() {
-        let mut body = String::from(
-            "# Conformance cases that must keep passing (see tests/conformance.rs).\n",
-        );
-        for c in baseline.union(&passing) {
-            body.push_str(c);
-            body.push('\n');
-        }
-        std::fs::write(baseline_path(), body).expect("baseline written");
-    }
+    let regressed = common::ratchet(
+        &baseline_path(),
+        "Conformance cases that must keep passing (see tests/conformance.rs).",
+        &passing,
+        "UPDATE_CONFORMANCE_BASELINE",
+    );
     assert!(
         regressed.is_empty(),
         "conformance cases regressed: {regressed:?}"

@@ -51,32 +51,17 @@ fn template_suite_does_not_regress() {
             )
         })
         .collect();
-    let baseline: BTreeSet<String> = std::fs::read_to_string(baseline_path())
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
-    let regressed: Vec<&String> = baseline.difference(&passing).collect();
-    let new: Vec<&String> = passing.difference(&baseline).collect();
     eprintln!(
-        "template suite: {} of {} cases pass ({} in baseline, {} newly passing)",
+        "template suite: {} of {} cases pass",
         passing.len(),
-        results.len(),
-        baseline.len(),
-        new.len()
+        results.len()
     );
-    if std::env::var_os("UPDATE_SUITE_BASELINE").is_some() {
-        let mut body = String::from(
-            "# Template-suite cases that must keep passing (see tests/template_suite.rs).\n",
-        );
-        for c in baseline.union(&passing) {
-            body.push_str(c);
-            body.push('\n');
-        }
-        std::fs::write(baseline_path(), body).expect("baseline written");
-    }
+    let regressed = common::ratchet(
+        &baseline_path(),
+        "Template-suite cases that must keep passing (see tests/template_suite.rs).",
+        &passing,
+        "UPDATE_SUITE_BASELINE",
+    );
     assert!(
         regressed.is_empty(),
         "template-suite cases regressed: {regressed:?}"

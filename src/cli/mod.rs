@@ -90,3 +90,29 @@ pub fn collect_values(
     )?;
     Ok(base)
 }
+
+/// Prints a render's text to stdout, or Helm's `Error: ...` line to stderr; the exit code.
+pub fn print_result(result: Option<Result<String, String>>) -> ExitCode {
+    match result {
+        Some(Ok(text)) => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Err(e)) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+        None => {
+            eprintln!("Error: rendering failed unexpectedly");
+            ExitCode::FAILURE
+        }
+    }
+}

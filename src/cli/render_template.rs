@@ -120,20 +120,5 @@ pub fn run(args: Args) -> ExitCode {
         );
         Ok(rendered.get(&key).cloned().unwrap_or_default())
     });
-    match result {
-        Some(Ok(out)) => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            if stdout
-                .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush())
-                .is_err()
-            {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
-        Some(Err(e)) => fail(e),
-        None => fail("rendering failed unexpectedly"),
-    }
+    super::print_result(result)
 }

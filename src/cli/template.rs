@@ -122,20 +122,5 @@ pub fn run(args: Args) -> ExitCode {
             .map_err(|e| e.to_string())?;
         helm_render::release::template_text(&rel, &output).map_err(|e| e.to_string())
     });
-    match result {
-        Some(Ok(text)) => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            if out
-                .write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .is_err()
-            {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
-        Some(Err(e)) => fail(e),
-        None => fail("rendering failed unexpectedly"),
-    }
+    super::print_result(result)
 }
