@@ -50,7 +50,15 @@ fn helm_ms(shared: &Path, chart: &Path, n: usize) -> Option<f64> {
     let out = Command::new(shared.join("tools/helm-oracle"))
         .arg("time")
         .arg(chart)
-        .args(["-N", &n.to_string(), "--warmup", "2", "--which", "load+template", "--json"])
+        .args([
+            "-N",
+            &n.to_string(),
+            "--warmup",
+            "2",
+            "--which",
+            "load+template",
+            "--json",
+        ])
         .output()
         .ok()?;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
@@ -76,16 +84,26 @@ fn main() {
     let iters = if quick { 5 } else { 20 };
     let bin = env!("CARGO_BIN_EXE_helmrelease-operator");
     let mut charts: Vec<PathBuf> = std::fs::read_dir(shared.join("charts"))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("Chart.yaml").is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("Chart.yaml").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     charts.sort();
     let mut rows = Vec::new();
     let mut speedups = Vec::new();
     let (mut slower, mut more_mem) = (Vec::new(), Vec::new());
     for chart in &charts {
-        let name = chart.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = chart
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if let Err(e) = ours_once(chart) {
-            rows.push(format!("| {name} | error: {} | | | | |", e.lines().next().unwrap_or("")));
+            rows.push(format!(
+                "| {name} | error: {} | | | | |",
+                e.lines().next().unwrap_or("")
+            ));
             continue;
         }
         let mut times = Vec::new();
@@ -97,10 +115,28 @@ fn main() {
         let ours = median(times);
         let helm = helm_ms(&shared, chart, iters).unwrap_or(f64::NAN);
         let chart_s = chart.to_string_lossy();
-        let our_rss = peak_rss_kb(&[bin, "template", "demo", &chart_s, "-n", "demo-ns", "--include-crds"]);
+        let our_rss = peak_rss_kb(&[
+            bin,
+            "template",
+            "demo",
+            &chart_s,
+            "-n",
+            "demo-ns",
+            "--include-crds",
+        ]);
         let oracle = shared.join("tools/helm-oracle");
         let oracle_s = oracle.to_string_lossy();
-        let helm_rss = peak_rss_kb(&[&oracle_s, "render", &chart_s, "-q", "--release-name", "demo", "-n", "demo-ns", "--include-crds"]);
+        let helm_rss = peak_rss_kb(&[
+            &oracle_s,
+            "render",
+            &chart_s,
+            "-q",
+            "--release-name",
+            "demo",
+            "-n",
+            "demo-ns",
+            "--include-crds",
+        ]);
         let speedup = helm / ours;
         if speedup.is_finite() {
             speedups.push(speedup);
@@ -113,7 +149,10 @@ fn main() {
                 more_mem.push(name.clone());
             }
         }
-        let kb = |v: Option<u64>| v.map(|k| format!("{:.1}", k as f64 / 1024.0)).unwrap_or_else(|| "?".into());
+        let kb = |v: Option<u64>| {
+            v.map(|k| format!("{:.1}", k as f64 / 1024.0))
+                .unwrap_or_else(|| "?".into())
+        };
         rows.push(format!(
             "| {name} | {ours:.2} | {helm:.2} | {speedup:.1}x | {} | {} |",
             kb(our_rss),
@@ -137,5 +176,8 @@ fn main() {
     ));
     println!("{md}");
     let _ = std::fs::create_dir_all(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let _ = std::fs::write(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus-bench.md"), md);
+    let _ = std::fs::write(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/corpus-bench.md"),
+        md,
+    );
 }

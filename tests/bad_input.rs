@@ -32,7 +32,12 @@ fn template_fails(name: &str) -> String {
         start.elapsed() < Duration::from_secs(60),
         "{name}: took too long"
     );
-    assert_eq!(out.status.code(), Some(1), "{name}: exit status {:?}, stderr: {stderr}", out.status);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{name}: exit status {:?}, stderr: {stderr}",
+        out.status
+    );
     assert!(!stderr.contains("panicked"), "{name}: panicked: {stderr}");
     assert!(stderr.starts_with("Error: "), "{name}: {stderr}");
     assert!(out.stdout.is_empty(), "{name}: partial output written");
@@ -68,7 +73,10 @@ fn unknown_function() {
 fn template_execution_error() {
     assert_error(
         "template-error",
-        &["template-error/templates/cm.yaml:3:", "nil pointer evaluating interface {}.deeper"],
+        &[
+            "template-error/templates/cm.yaml:3:",
+            "nil pointer evaluating interface {}.deeper",
+        ],
     );
 }
 
@@ -84,18 +92,28 @@ fn missing_required_value() {
 fn schema_violation() {
     assert_error(
         "schema-violation",
-        &["values don't meet the specifications of the schema(s)", "schema-violation:", "replicas"],
+        &[
+            "values don't meet the specifications of the schema(s)",
+            "schema-violation:",
+            "replicas",
+        ],
     );
 }
 
 #[test]
 fn recursive_include_is_bounded() {
-    assert_error("recursive-include", &["rendering template has a nested reference name: loop"]);
+    assert_error(
+        "recursive-include",
+        &["rendering template has a nested reference name: loop"],
+    );
 }
 
 #[test]
 fn recursive_template_is_bounded() {
-    assert_error("recursive-template", &["exceeded maximum template depth (100000)"]);
+    assert_error(
+        "recursive-template",
+        &["exceeded maximum template depth (100000)"],
+    );
 }
 
 #[test]

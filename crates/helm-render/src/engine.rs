@@ -408,7 +408,8 @@ fn render_renderables(
     set.set_name("gotpl");
     for name in &keys {
         if let Some(r) = tpls.get(name) {
-            let trees = parse_cached(&set, name, &r.text).map_err(|e| cleanup_parse_error(name, &e))?;
+            let trees =
+                parse_cached(&set, name, &r.text).map_err(|e| cleanup_parse_error(name, &e))?;
             for (tname, tree) in trees.iter() {
                 set.add_shared_tree(tname.clone(), tree.clone());
             }
@@ -483,12 +484,7 @@ fn parse_cached(set: &Templates, name: &str, text: &Arc<str>) -> Result<ParsedFi
     let funcs = set.funcs().clone();
     let is_func = |f: &str| funcs.contains(f) || gotemplate::builtins::BUILTIN_NAMES.contains(&f);
     let trees = gotemplate::parse::parse(name, text, &is_func)?;
-    let parsed: ParsedFile = Arc::new(
-        trees
-            .into_iter()
-            .map(|(n, t)| (n, Arc::new(t)))
-            .collect(),
-    );
+    let parsed: ParsedFile = Arc::new(trees.into_iter().map(|(n, t)| (n, Arc::new(t))).collect());
     let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
     if c.text_bytes + text.len() > PARSE_CACHE_MAX_TEXT {
         c.entries.clear();

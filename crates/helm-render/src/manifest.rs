@@ -600,7 +600,10 @@ mod tests {
         // Go's greedy `\s*` after a separator eats the newline before a following `---`,
         // so that `---` is not a separator and stays in the document (as in Helm).
         assert_eq!(docs, ["a: 1", "b: 2", "---   \nc: 3\n"]);
-        assert_eq!(split_manifests("a: 1\n---\nb: 2\n---\nc: 3"), ["a: 1", "b: 2", "c: 3"]);
+        assert_eq!(
+            split_manifests("a: 1\n---\nb: 2\n---\nc: 3"),
+            ["a: 1", "b: 2", "c: 3"]
+        );
         assert_eq!(split_manifests("---\nx: 1"), ["x: 1"]);
         assert!(split_manifests("  \n---\n").is_empty());
     }
