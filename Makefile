@@ -1,7 +1,7 @@
 # Developer entry points. `make test` is what CI runs (see .ci/run).
 CARGO ?= cargo
 
-.PHONY: build test lint fmt bench demo suite
+.PHONY: build test lint fmt bench demo suite docker-build deploy undeploy sync-crds
 
 build:
 	$(CARGO) build --workspace
@@ -25,3 +25,24 @@ suite: build
 demo:
 	$(CARGO) build -q -p kube-sandbox -p helmrelease-operator
 	bash scripts/demo.sh
+
+IMAGE ?= helmrelease-operator:latest
+
+# Container image (needs a Docker engine).
+docker-build:
+	docker build -t $(IMAGE) .
+
+# Plain manifests into the current kubectl context.
+deploy:
+	kubectl apply -k deploy/
+
+undeploy:
+	kubectl delete -k deploy/
+
+# After the CRD changes: copy it where it is shipped and regenerate the chart goldens.
+sync-crds: build
+	./target/debug/helmrelease-operator crd > crds/helmreleases.helm.fluxcd.io.yaml
+	cp crds/helmreleases.helm.fluxcd.io.yaml deploy/crd.yaml
+	cp crds/helmreleases.helm.fluxcd.io.yaml charts/helmrelease-operator/crds/
+	../shared/tools/helm-oracle render charts/helmrelease-operator --include-crds > testdata/golden/operator-chart-default.yaml
+	../shared/tools/helm-oracle render charts/helmrelease-operator --include-crds -f testdata/golden/operator-chart-values.values.yaml > testdata/golden/operator-chart-values.yaml
