@@ -111,7 +111,8 @@ pub fn decide(f: &Facts) -> Decision {
     if failed_attempts > 0 {
         let may_retry = f.rollback_enabled
             && f.rollback_retry
-            && failed_attempts <= f.rollback_max_retries.max(0);
+            // As in v1, `maxRetries: 0` means no limit.
+            && (f.rollback_max_retries <= 0 || failed_attempts <= f.rollback_max_retries);
         if !may_retry {
             return Decision::Hold { failed_attempts };
         }
@@ -289,6 +290,8 @@ mod tests {
         assert_eq!(decide(&f), Decision::Upgrade);
         f.rollback_max_retries = 1;
         assert_eq!(decide(&f), Decision::Hold { failed_attempts: 2 });
+        f.rollback_max_retries = 0;
+        assert_eq!(decide(&f), Decision::Upgrade, "maxRetries 0 means unlimited");
     }
 
     #[test]

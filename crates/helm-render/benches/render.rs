@@ -46,6 +46,21 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("engine/{label}"), |b| {
             b.iter(|| helm_render::render(&chart, &values, &opts.render).expect("renders"))
         });
+        // Every iteration renders templates with new text, so nothing comes from the parse
+        // cache: the cost of a first render of a chart (what `helm template` always pays).
+        let mut n = 0u64;
+        c.bench_function(&format!("engine-cold/{label}"), |b| {
+            b.iter(|| {
+                n += 1;
+                let mut fresh = chart.clone();
+                for t in &mut fresh.templates {
+                    let mut data = t.data.to_vec();
+                    data.extend_from_slice(format!("{{{{/* {n} */}}}}").as_bytes());
+                    t.data = data.into();
+                }
+                helm_render::render(&fresh, &values, &opts.render).expect("renders")
+            })
+        });
         c.bench_function(&format!("release/{label}"), |b| {
             b.iter(|| render_release(chart.clone(), &user, &opts).expect("renders"))
         });
