@@ -291,7 +291,11 @@ mod tests {
         f.rollback_max_retries = 1;
         assert_eq!(decide(&f), Decision::Hold { failed_attempts: 2 });
         f.rollback_max_retries = 0;
-        assert_eq!(decide(&f), Decision::Upgrade, "maxRetries 0 means unlimited");
+        assert_eq!(
+            decide(&f),
+            Decision::Upgrade,
+            "maxRetries 0 means unlimited"
+        );
     }
 
     #[test]

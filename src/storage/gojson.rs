@@ -87,45 +87,12 @@ fn write_number(out: &mut String, n: &Number) {
 /// `format_float` is Go's `encoding/json` float64 encoding: shortest digits, fixed notation
 /// for 1e-6 <= |f| < 1e21, otherwise exponent form with a signed, unpadded-below-10 exponent.
 pub fn format_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs == 0.0 || (1e-6..1e21).contains(&abs) {
-        // Rust's Display is the shortest round-trip decimal in fixed notation, as Go's 'f', -1.
-        return format!("{f}");
-    }
-    let e = format!("{f:e}");
-    match e.split_once('e') {
-        Some((mantissa, exp)) => match exp.strip_prefix('-') {
-            Some(neg) => format!("{mantissa}e-{neg}"),
-            None => format!("{mantissa}e+{exp}"),
-        },
-        None => e,
-    }
+    helm_render::json::format_float_json(f)
 }
 
 fn write_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{0}'..='\u{1f}' => {
-                let b = c as u32;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[((b >> 4) & 0xf) as usize]));
-                out.push(char::from(HEX[(b & 0xf) as usize]));
-            }
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            _ => out.push(c),
-        }
-    }
-    out.push('"');
+    // Go's encoding/json escaping, with `<`, `>` and `&` escaped as Helm's encoder does.
+    helm_render::json::quote_json(s, out, true);
 }
 
 /// `Sorted` serializes a free-form value with object keys in bytewise order, as Go marshals
