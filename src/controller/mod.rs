@@ -309,14 +309,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
             let changed = st
                 .condition(ConditionType::Released)
                 .is_none_or(|c| c.message.as_deref() != Some(msg.as_str()));
-            status::set(
-                &mut st,
-                ConditionType::Released,
-                false,
-                "ValuesFailed",
-                &msg,
-            );
-            status::set(&mut st, ConditionType::Ready, false, "ValuesFailed", &msg);
+            status::mark_not_released(&mut st, "ValuesFailed", &msg);
             if changed {
                 events::publish(&ctx.recorder, hr, true, "ValuesFailed", msg.clone()).await;
             }
@@ -354,9 +347,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     .max_by_key(|r| r.version)
                 {
                     let msg = status::synced_message(dep.version, &chart.name, &chart.version);
-                    status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
-                    status::set(&mut st, ConditionType::Released, true, "Success", &msg);
-                    status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                    status::mark_synced(&mut st, &msg);
                     if st.phase.is_none() {
                         status::set_phase(&mut st, Phase::Deployed);
                     }
@@ -369,14 +360,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     "upgrade to chart {}-{} with these values failed {failed_attempts} time(s); waiting for a spec change",
                     chart.name, chart.version
                 );
-                status::set(
-                    &mut st,
-                    ConditionType::Released,
-                    false,
-                    "UpgradeFailed",
-                    &msg,
-                );
-                status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                status::mark_not_released(&mut st, "UpgradeFailed", &msg);
                 status::record_release(&mut st, &hist);
                 break;
             }
@@ -417,9 +401,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     Ok(v) => {
                         let msg = status::synced_message(v, &chart.name, &chart.version);
                         status::set_phase(&mut st, Phase::Deployed);
-                        status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
-                        status::set(&mut st, ConditionType::Released, true, "Success", &msg);
-                        status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                        status::mark_synced(&mut st, &msg);
                         st.rollback_count = 0;
                         events::publish(
                             &ctx.recorder,
@@ -436,14 +418,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     Err(e) => {
                         let msg = format!("Install of release {} failed: {e}", rc.name);
                         status::set_phase(&mut st, Phase::DeployFailed);
-                        status::set(
-                            &mut st,
-                            ConditionType::Released,
-                            false,
-                            "InstallFailed",
-                            &msg,
-                        );
-                        status::set(&mut st, ConditionType::Ready, false, "InstallFailed", &msg);
+                        status::mark_not_released(&mut st, "InstallFailed", &msg);
                         events::publish(&ctx.recorder, hr, true, "InstallFailed", msg.clone())
                             .await;
                         outcome = Err(msg);
@@ -463,9 +438,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     Ok(v) => {
                         let msg = status::synced_message(v, &chart.name, &chart.version);
                         status::set_phase(&mut st, Phase::Deployed);
-                        status::set(&mut st, ConditionType::Deployed, true, "Success", &msg);
-                        status::set(&mut st, ConditionType::Released, true, "Success", &msg);
-                        status::set(&mut st, ConditionType::Ready, true, "Success", &msg);
+                        status::mark_synced(&mut st, &msg);
                         st.rollback_count = 0;
                         events::publish(
                             &ctx.recorder,
@@ -482,14 +455,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     Err(actions::upgrade::UpgradeError::Early(e)) => {
                         let msg = format!("Upgrade of release {} failed: {e}", rc.name);
                         status::set_phase(&mut st, Phase::DeployFailed);
-                        status::set(
-                            &mut st,
-                            ConditionType::Released,
-                            false,
-                            "UpgradeFailed",
-                            &msg,
-                        );
-                        status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                        status::mark_not_released(&mut st, "UpgradeFailed", &msg);
                         events::publish(&ctx.recorder, hr, true, "UpgradeFailed", msg.clone())
                             .await;
                         outcome = Err(msg);
@@ -500,14 +466,7 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                             rc.name
                         );
                         status::set_phase(&mut st, Phase::DeployFailed);
-                        status::set(
-                            &mut st,
-                            ConditionType::Released,
-                            false,
-                            "UpgradeFailed",
-                            &msg,
-                        );
-                        status::set(&mut st, ConditionType::Ready, false, "UpgradeFailed", &msg);
+                        status::mark_not_released(&mut st, "UpgradeFailed", &msg);
                         events::publish(&ctx.recorder, hr, true, "UpgradeFailed", msg.clone())
                             .await;
                         outcome = Err(msg);

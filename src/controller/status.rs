@@ -88,6 +88,19 @@ pub fn record_release(st: &mut HelmReleaseStatus, history: &[Release]) {
     }
 }
 
+/// A release in sync with its spec: Deployed, Released and Ready all true with `msg`.
+pub fn mark_synced(st: &mut HelmReleaseStatus, msg: &str) {
+    set(st, ConditionType::Deployed, true, "Success", msg);
+    set(st, ConditionType::Released, true, "Success", msg);
+    set(st, ConditionType::Ready, true, "Success", msg);
+}
+
+/// The spec could not be released: Released and Ready false with `reason` and `msg`.
+pub fn mark_not_released(st: &mut HelmReleaseStatus, reason: &str, msg: &str) {
+    set(st, ConditionType::Released, false, reason, msg);
+    set(st, ConditionType::Ready, false, reason, msg);
+}
+
 /// The message of a release in sync (identical across reconciles on purpose).
 pub fn synced_message(version: i64, chart: &str, chart_version: &str) -> String {
     format!("Helm release sync succeeded: revision {version} (chart {chart}-{chart_version})")
