@@ -188,37 +188,20 @@ pub fn object_json(o: &Arc<dyn Object>) -> JsonView {
     }
     match o.type_name().as_str() {
         "time.Month" => {
-            const MONTHS: [&str; 12] = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ];
             let name = o.format_v();
-            if let Some(i) = MONTHS.iter().position(|m| *m == name) {
+            if let Some(i) = crate::funcs::dates::LONG_MONTHS
+                .iter()
+                .position(|m| *m == name)
+            {
                 return JsonView::Value(Value::Int(i as i64 + 1));
             }
         }
         "time.Weekday" => {
-            const DAYS: [&str; 7] = [
-                "Sunday",
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-            ];
             let name = o.format_v();
-            if let Some(i) = DAYS.iter().position(|d| *d == name) {
+            if let Some(i) = crate::funcs::dates::LONG_DAYS
+                .iter()
+                .position(|d| *d == name)
+            {
                 return JsonView::Value(Value::Int(i as i64));
             }
         }

@@ -20,7 +20,8 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 /// Seconds from Go's zero time (January 1, year 1, UTC) to the Unix epoch.
 const ZERO_TO_UNIX: i64 = 62_135_596_800;
 
-const LONG_MONTHS: [&str; 12] = [
+/// Go's month names (`time.Month.String`).
+pub(crate) const LONG_MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -34,7 +35,8 @@ const LONG_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const LONG_DAYS: [&str; 7] = [
+/// Go's weekday names (`time.Weekday.String`).
+pub(crate) const LONG_DAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
