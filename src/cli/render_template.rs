@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use helm_render::{Capabilities, KubeVersion, ReleaseInfo, RenderOptions, VersionSet};
+use helm_render::{Capabilities, ReleaseInfo, RenderOptions};
 use serde::Deserialize;
 
 /// Arguments of `render-template`.
@@ -75,17 +75,15 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => return fail(e),
         },
     };
-    let kube_version = match opts.capabilities.kube_version.as_deref() {
-        None | Some("") => KubeVersion::default(),
-        Some(v) => match KubeVersion::parse(v) {
-            Some(k) => k,
-            None => return fail(format!("invalid kube version {v:?}")),
-        },
+    let kube_version = opts.capabilities.kube_version.as_deref();
+    let Some(capabilities) =
+        Capabilities::for_target(kube_version, &opts.capabilities.api_versions)
+    else {
+        return fail(format!(
+            "invalid kube version {:?}",
+            kube_version.unwrap_or("")
+        ));
     };
-    let mut api_versions = VersionSet::default();
-    api_versions
-        .0
-        .extend(opts.capabilities.api_versions.iter().cloned());
     let render_opts = RenderOptions {
         release: ReleaseInfo {
             name: opts.release.name,
@@ -95,11 +93,7 @@ pub fn run(args: Args) -> ExitCode {
             is_upgrade: opts.release.is_upgrade,
             ..ReleaseInfo::default()
         },
-        capabilities: Capabilities {
-            kube_version,
-            api_versions,
-            ..Capabilities::default()
-        },
+        capabilities,
         ..RenderOptions::default()
     };
     let chart_dir = args.chart_dir.clone();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use helm_render::release::{ReleaseRenderOptions, TemplateOutput};
-use helm_render::{Capabilities, KubeVersion, ReleaseInfo, RenderOptions, VersionSet};
+use helm_render::{Capabilities, ReleaseInfo, RenderOptions};
 
 /// Arguments of `template`, named as `helm template`'s flags.
 #[derive(clap::Args, Debug)]
@@ -73,15 +73,13 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 /// Runs the command.
 pub fn run(args: Args) -> ExitCode {
-    let kube_version = match args.kube_version.as_deref() {
-        None | Some("") => KubeVersion::default(),
-        Some(v) => match KubeVersion::parse(v) {
-            Some(k) => k,
-            None => return fail(format!("invalid kube version '{v}'")),
-        },
+    let kube_version = args.kube_version.as_deref();
+    let Some(capabilities) = Capabilities::for_target(kube_version, &args.api_versions) else {
+        return fail(format!(
+            "invalid kube version '{}'",
+            kube_version.unwrap_or("")
+        ));
     };
-    let mut api_versions = VersionSet::default();
-    api_versions.0.extend(args.api_versions.iter().cloned());
     let opts = ReleaseRenderOptions {
         render: RenderOptions {
             release: ReleaseInfo {
@@ -92,11 +90,7 @@ pub fn run(args: Args) -> ExitCode {
                 is_upgrade: args.is_upgrade,
                 ..ReleaseInfo::default()
             },
-            capabilities: Capabilities {
-                kube_version,
-                api_versions,
-                ..Capabilities::default()
-            },
+            capabilities,
             ..RenderOptions::default()
         },
         include_crds: args.include_crds,

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use gotemplate::{
-    ArgType, Context, Error, ExecCause, ExecOptions, FuncError, FuncMap, List, Map, MapKind,
-    MissingKey, Signature, Templates, Value,
+    ArgType, Context, Error, ExecCause, ExecOptions, FuncError, FuncMap, Map, MapKind, MissingKey,
+    Signature, Templates, Value,
 };
 
 use crate::chart::Chart;
@@ -637,21 +637,6 @@ fn reformat_exec_error(file: &str, err: &Error) -> RenderError {
         b.render(&mut out);
     }
     RenderError::new(out.trim().to_string(), Some(file))
-}
-
-/// Values of a list as strings, for callers building `.Capabilities` from flags.
-pub fn api_versions_with(extra: &[String]) -> Vec<String> {
-    let mut v: Vec<String> = crate::objects::DEFAULT_API_VERSIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    v.extend(extra.iter().cloned());
-    v
-}
-
-#[allow(dead_code)]
-fn list_of_strings(items: &[String]) -> Value {
-    Value::List(List::strings(items))
 }
 
 #[cfg(test)]

@@ -285,6 +285,25 @@ pub struct Capabilities {
     pub helm_version: HelmVersion,
 }
 
+impl Capabilities {
+    /// Helm's capabilities for a target cluster: `kube_version` as `--kube-version` takes it
+    /// (`None` or empty: Helm's default) and `extra_api_versions` added after the default set
+    /// (`--api-versions`). `None` when the version does not parse.
+    pub fn for_target(kube_version: Option<&str>, extra_api_versions: &[String]) -> Option<Self> {
+        let kube_version = match kube_version {
+            None | Some("") => KubeVersion::default(),
+            Some(v) => KubeVersion::parse(v)?,
+        };
+        let mut api_versions = VersionSet::default();
+        api_versions.0.extend(extra_api_versions.iter().cloned());
+        Some(Capabilities {
+            kube_version,
+            api_versions,
+            ..Capabilities::default()
+        })
+    }
+}
+
 impl Object for Capabilities {
     fn type_name(&self) -> String {
         "*common.Capabilities".to_string()

@@ -222,6 +222,3 @@ pub fn values_from_files(texts: &[(String, String)]) -> Result<Map, RenderError>
     }
     Ok(base)
 }
-
-#[allow(dead_code)]
-fn _assert_send(_: BTreeMap<String, String>) {}
