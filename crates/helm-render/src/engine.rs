@@ -158,21 +158,11 @@ pub fn helm_funcs() -> Arc<FuncMap> {
     FUNCS
         .get_or_init(|| {
             let mut m = crate::funcs::sprig_funcs();
-            m.remove_env();
+            // Helm deletes `env` and `expandenv` from Sprig's map; ours never registers them.
             add_render_funcs(&mut m);
             Arc::new(m)
         })
         .clone()
-}
-
-trait RemoveEnv {
-    fn remove_env(&mut self);
-}
-
-impl RemoveEnv for FuncMap {
-    fn remove_env(&mut self) {
-        // Helm deletes `env` and `expandenv` from Sprig's map; our Sprig never registers them.
-    }
 }
 
 fn add_render_funcs(m: &mut FuncMap) {
@@ -642,6 +632,13 @@ fn reformat_exec_error(file: &str, err: &Error) -> RenderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_functions_are_not_available() {
+        let f = helm_funcs();
+        assert!(!f.contains("env") && !f.contains("expandenv"));
+        assert!(f.contains("include") && f.contains("tpl") && f.contains("toYaml"));
+    }
 
     #[test]
     fn parse_order_is_deepest_first_then_reverse_lexical() {
