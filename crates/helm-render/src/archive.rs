@@ -6,9 +6,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::chart::{
-    load_files_at_depth_pub as load_files_at_depth, BufferedFile, Chart, ChartError,
-};
+use crate::chart::{load_files_at_depth, BufferedFile, Chart, ChartError};
 
 /// Limits applied while reading an archive.
 #[derive(Debug, Clone)]

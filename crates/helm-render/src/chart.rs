@@ -205,14 +205,11 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, ChartError> {
     load_files_at_depth(files, 0)
 }
 
-pub(crate) fn load_files_at_depth_pub(
+/// [`load_files`] for a chart nested `depth` subcharts deep (bounded by `MAX_CHART_DEPTH`).
+pub(crate) fn load_files_at_depth(
     files: Vec<BufferedFile>,
     depth: usize,
 ) -> Result<Chart, ChartError> {
-    load_files_at_depth(files, depth)
-}
-
-fn load_files_at_depth(files: Vec<BufferedFile>, depth: usize) -> Result<Chart, ChartError> {
     if depth > MAX_CHART_DEPTH {
         return Err(ChartError::Limit(format!(
             "subcharts nested deeper than {MAX_CHART_DEPTH} levels"
