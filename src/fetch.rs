@@ -69,7 +69,8 @@ impl ChartFetcher for OperatorFetcher {
                     version,
                 } if repository.starts_with("http://")
                     || repository.starts_with("https://")
-                    || repository.starts_with("s3://") =>
+                    || repository.starts_with("s3://")
+                    || repository.starts_with("oci://") =>
                 {
                     (
                         repository.to_string(),

@@ -198,6 +198,10 @@ pub struct ChartSource {
     /// Helm repository using HTTPS basic auth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart_pull_secret: Option<LocalObjectReference>,
+    /// PlainHTTP pulls an `oci://` chart over plain HTTP instead of TLS (addition to v1;
+    /// registries on localhost/127.0.0.1 use plain HTTP without it, as Helm does).
+    #[serde(default, rename = "plainHTTP", skip_serializing_if = "is_false")]
+    pub plain_http: bool,
 }
 
 /// `ChartRef` is a `ChartSource` resolved to one kind.

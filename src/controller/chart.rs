@@ -19,6 +19,9 @@ pub struct FetchedChart {
     pub version: String,
     /// Digest of the chart as stored in a release (`chart_digest`).
     pub digest: String,
+    /// The source's own revision when it has one (the commit of a Git chart); v1 reports
+    /// it as `status.revision` instead of the chart version.
+    pub source_revision: Option<String>,
 }
 
 #[async_trait]
@@ -104,6 +107,7 @@ pub fn fetched(chart: helm_render::Chart) -> FetchedChart {
         version: chart.metadata.version.clone(),
         digest: chart_digest(&stored),
         chart,
+        source_revision: None,
     }
 }
 
