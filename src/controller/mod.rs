@@ -14,6 +14,7 @@ pub mod events;
 pub mod hooks;
 pub mod metrics;
 pub mod observe;
+pub mod refwatch;
 pub mod status;
 pub mod values;
 pub mod wait;
@@ -22,12 +23,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::Action;
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::watcher;
+use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, ResourceExt};
 
 use crate::api::{ConditionType, HelmRelease, Phase};
@@ -70,6 +71,8 @@ pub struct Ctx {
     pub recorder: Recorder,
     pub settings: Settings,
     pub metrics: Arc<metrics::Metrics>,
+    /// Watches the ConfigMaps/Secrets read by valuesFrom and triggers their readers.
+    pub refs: refwatch::RefWatcher,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,23 +103,47 @@ pub async fn run(
         },
     );
     let workers = settings.workers.max(1);
+    let refs = refwatch::RefWatcher::new(client.clone());
+    // `Controller::reconcile_on` needs an unstable kube feature; the same wiring from the
+    // stable parts: HelmRelease watch + valuesFrom triggers → applier.
+    let (reader, writer) = kube::runtime::reflector::store();
+    let own = kube::runtime::reflector(
+        writer,
+        watcher::watcher(api, watcher::Config::default().any_semantic()).default_backoff(),
+    )
+    .applied_objects();
+    let queue = futures::stream::select(
+        kube::runtime::controller::trigger_self(own, ()),
+        refs.trigger_stream()
+            .map(|r| Ok(kube::runtime::controller::ReconcileRequest::from(r))),
+    )
+    .take_until(shutdown);
     let ctx = Arc::new(Ctx {
         client,
         fetcher,
         recorder,
         settings,
         metrics,
+        refs,
     });
-    Controller::new(api, watcher::Config::default().any_semantic())
-        .with_config(kube::runtime::controller::Config::default().concurrency(workers))
-        .graceful_shutdown_on(shutdown)
-        .run(reconcile, error_policy, ctx)
-        .for_each(|r| async move {
-            if let Err(e) = r {
-                tracing::debug!(error = %e, "reconcile");
-            }
-        })
-        .await;
+    kube::runtime::applier(
+        |hr, ctx| {
+            tokio::spawn(reconcile(hr, ctx)).map(|r| {
+                r.unwrap_or_else(|e| Err(Error::Reconcile(format!("reconcile task: {e}"))))
+            })
+        },
+        error_policy,
+        ctx,
+        reader,
+        queue,
+        kube::runtime::controller::Config::default().concurrency(workers),
+    )
+    .for_each(|r| async move {
+        if let Err(e) = r {
+            tracing::debug!(error = %e, "reconcile");
+        }
+    })
+    .await;
 }
 
 fn error_policy(_hr: Arc<HelmRelease>, err: &Error, ctx: Arc<Ctx>) -> Action {
@@ -193,6 +220,7 @@ fn release_ctx(ctx: &Ctx, hr: &HelmRelease, caps: helm_render::Capabilities) -> 
 }
 
 async fn cleanup(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
+    ctx.refs.forget(hr);
     let rc = release_ctx(ctx, hr, helm_render::Capabilities::default());
     let hist = observe::history(&rc.storage, &rc.name)
         .await
@@ -302,7 +330,9 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
     );
 
     // Values.
-    let vals = match values::compose(&ctx.client, hr, &chart.chart).await {
+    let composed = values::compose(&ctx.client, hr, &chart.chart).await;
+    ctx.refs.register(hr, composed.refs);
+    let vals = match composed.result {
         Ok(v) => v,
         Err(e) => {
             let msg = e.to_string();

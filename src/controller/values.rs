@@ -4,13 +4,23 @@
 //! `spec.values` on top, with v1's deep merge (maps merge, everything else replaces).
 //! Values read from Secrets are never logged or put in errors: messages name the source
 //! only.
+//!
+//! `externalSourceRef` documents are downloaded over HTTP(S) with timeouts, a size limit
+//! and few redirects; URLs appear in messages without userinfo or query string.
+//! Composition also reports which ConfigMaps/Secrets it read (with data digests) so
+//! `refwatch` can reconcile the release when one of them changes.
+
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::{Api, Client};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::refwatch::{configmap_digest, secret_digest, ObjRef, RefKind, RefRead};
 use crate::api::{HelmRelease, KeySelector};
+use crate::source::redact_url;
 
 /// Maximum nesting the merge and canonical printing follow (values are user input).
 const MAX_DEPTH: usize = 256;
@@ -110,8 +120,157 @@ pub fn to_template_map(v: &Map<String, Value>) -> gotemplate::Map {
 pub enum ValuesError {
     #[error("{0}")]
     Source(String),
-    #[error("valuesFrom externalSourceRef ({0}) is not supported yet")]
-    ExternalNotSupported(String),
+    /// An `externalSourceRef` could not be used; the URL is shown without credentials or
+    /// query string.
+    #[error("valuesFrom externalSourceRef {url}: {message}")]
+    External { url: String, message: String },
+}
+
+/// Limits of `externalSourceRef` downloads.
+#[derive(Debug, Clone)]
+pub struct ExternalSettings {
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout of the whole request, body included.
+    pub timeout: Duration,
+    /// Largest body accepted.
+    pub max_bytes: u64,
+    /// Most redirects followed.
+    pub max_redirects: usize,
+}
+
+impl Default for ExternalSettings {
+    fn default() -> Self {
+        ExternalSettings {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_bytes: 4 * 1024 * 1024,
+            max_redirects: 5,
+        }
+    }
+}
+
+/// Downloads `externalSourceRef` documents (rustls; proxies from the environment; no
+/// https → http redirects).
+pub struct ExternalFetcher {
+    client: reqwest::Client,
+    settings: ExternalSettings,
+}
+
+impl ExternalFetcher {
+    /// A fetcher with `settings`.
+    pub fn new(settings: ExternalSettings) -> Result<ExternalFetcher, String> {
+        let max = settings.max_redirects;
+        let policy = reqwest::redirect::Policy::custom(move |a| {
+            let downgrade =
+                a.url().scheme() == "http" && a.previous().iter().any(|u| u.scheme() == "https");
+            if downgrade {
+                a.error("redirect from https to http refused")
+            } else if a.previous().len() > max {
+                a.error(format!("more than {max} redirects"))
+            } else {
+                a.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .redirect(policy)
+            .user_agent(concat!("helmrelease-operator/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        Ok(ExternalFetcher { client, settings })
+    }
+
+    /// The process-wide fetcher with default settings.
+    pub fn shared() -> Result<&'static ExternalFetcher, ValuesError> {
+        static SHARED: OnceLock<Result<ExternalFetcher, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| ExternalFetcher::new(ExternalSettings::default()))
+            .as_ref()
+            .map_err(|e| ValuesError::Source(format!("valuesFrom externalSourceRef: {e}")))
+    }
+
+    /// GETs `url` and parses the body as a values document.
+    pub async fn fetch(&self, url: &str) -> Result<Map<String, Value>, ValuesError> {
+        let shown = display_url(url);
+        let fail = |message: String| ValuesError::External {
+            url: shown.clone(),
+            message,
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|e| fail(format!("invalid URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(fail(format!(
+                "unsupported scheme {:?} (want http or https)",
+                parsed.scheme()
+            )));
+        }
+        let mut resp = self
+            .client
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|e| fail(self.describe(e)))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(fail(format!("HTTP {status}")));
+        }
+        let max = self.settings.max_bytes;
+        let too_big = || fail(format!("document larger than the {max}-byte limit"));
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(too_big());
+        }
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(self.describe(e)))? {
+            if body.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(body).map_err(|_| fail("document is not UTF-8".into()))?;
+        parse_values_text(&text).map_err(|e| fail(format!("not a valid values document: {e}")))
+    }
+
+    /// A transport error without the URL (which can carry credentials).
+    fn describe(&self, e: reqwest::Error) -> String {
+        if e.is_timeout() {
+            return format!("timed out after {:?}", self.settings.timeout);
+        }
+        let mut parts: Vec<String> = Vec::new();
+        let e = e.without_url();
+        let mut cur: Option<&dyn std::error::Error> = Some(&e);
+        while let Some(c) = cur {
+            let s = c.to_string();
+            if !parts.iter().any(|p| p.contains(&s)) {
+                parts.push(s);
+            }
+            cur = c.source();
+        }
+        parts.join(": ")
+    }
+}
+
+/// `url` without userinfo and query (either can carry credentials), for messages.
+pub fn display_url(url: &str) -> String {
+    let clean = redact_url(url);
+    match reqwest::Url::parse(&clean) {
+        Ok(mut u) => {
+            let had_query = u.query().is_some();
+            u.set_query(None);
+            u.set_fragment(None);
+            let mut s = u.to_string();
+            if had_query {
+                s.push_str("?<redacted>");
+            }
+            s
+        }
+        Err(_) => clean
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 fn selector_ns<'a>(sel: &'a KeySelector, hr_ns: &'a str) -> &'a str {
@@ -121,11 +280,32 @@ fn selector_ns<'a>(sel: &'a KeySelector, hr_ns: &'a str) -> &'a str {
         .unwrap_or(hr_ns)
 }
 
-/// Reads every `valuesFrom` source and merges them with `spec.values`.
-pub async fn compose(
+/// The outcome of a composition and the ConfigMaps/Secrets it read (missing ones too, so
+/// their creation can trigger a reconcile), also when it failed.
+#[derive(Debug)]
+pub struct Composition {
+    pub result: Result<ComposedValues, ValuesError>,
+    pub refs: Vec<RefRead>,
+}
+
+/// Reads every `valuesFrom` source and merges them with `spec.values`, downloading
+/// external sources with the shared [`ExternalFetcher`].
+pub async fn compose(client: &Client, hr: &HelmRelease, chart: &helm_render::Chart) -> Composition {
+    let mut refs = Vec::new();
+    let result = match ExternalFetcher::shared() {
+        Ok(ext) => compose_into(client, ext, hr, chart, &mut refs).await,
+        Err(e) => Err(e),
+    };
+    Composition { result, refs }
+}
+
+/// [`compose`] with an explicit fetcher; `refs` receives every object read, in order.
+pub async fn compose_into(
     client: &Client,
+    external: &ExternalFetcher,
     hr: &HelmRelease,
     chart: &helm_render::Chart,
+    refs: &mut Vec<RefRead>,
 ) -> Result<ComposedValues, ValuesError> {
     let hr_ns = hr.defaulted_namespace().to_string();
     let mut out = Map::new();
@@ -134,16 +314,18 @@ pub async fn compose(
             let ns = selector_ns(sel, &hr_ns);
             let key = sel.key_or_default();
             let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
-            let text = match api.get_opt(&sel.name).await {
-                Ok(Some(cm)) => cm.data.and_then(|d| d.get(key).cloned()),
-                Ok(None) => None,
-                Err(e) => {
-                    return Err(ValuesError::Source(format!(
-                        "reading configmap {ns}/{}: {e}",
-                        sel.name
-                    )))
-                }
-            };
+            let cm = api.get_opt(&sel.name).await.map_err(|e| {
+                ValuesError::Source(format!("reading configmap {ns}/{}: {e}", sel.name))
+            })?;
+            refs.push(RefRead {
+                obj: ObjRef {
+                    kind: RefKind::ConfigMap,
+                    namespace: ns.to_string(),
+                    name: sel.name.clone(),
+                },
+                digest: cm.as_ref().map(configmap_digest),
+            });
+            let text = cm.and_then(|cm| cm.data).and_then(|d| d.get(key).cloned());
             match text {
                 Some(t) => merge(
                     &mut out,
@@ -163,29 +345,26 @@ pub async fn compose(
             let ns = selector_ns(sel, &hr_ns);
             let key = sel.key_or_default();
             let api: Api<Secret> = Api::namespaced(client.clone(), ns);
-            let data = match api.get_opt(&sel.name).await {
-                Ok(Some(s)) => s.data.and_then(|d| d.get(key).map(|b| b.0.clone())),
-                Ok(None) => None,
-                Err(e) => {
-                    return Err(ValuesError::Source(format!(
-                        "reading secret {ns}/{}: {}",
-                        sel.name,
-                        e_reason(&e)
-                    )))
-                }
-            };
+            let secret = api.get_opt(&sel.name).await.map_err(|e| {
+                ValuesError::Source(format!(
+                    "reading secret {ns}/{}: {}",
+                    sel.name,
+                    e_reason(&e)
+                ))
+            })?;
+            refs.push(RefRead {
+                obj: ObjRef {
+                    kind: RefKind::Secret,
+                    namespace: ns.to_string(),
+                    name: sel.name.clone(),
+                },
+                digest: secret.as_ref().map(secret_digest),
+            });
+            let data = secret
+                .and_then(|s| s.data)
+                .and_then(|d| d.get(key).map(|b| b.0.clone()));
             match data {
-                Some(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    // The parser's message could quote Secret content: keep it out.
-                    let m = parse_values_text(&text).map_err(|_| {
-                        ValuesError::Source(format!(
-                            "secret {ns}/{} key {key}: not a valid values document",
-                            sel.name
-                        ))
-                    })?;
-                    merge(&mut out, m)
-                }
+                Some(bytes) => merge(&mut out, parse_secret_values(&bytes, ns, &sel.name, key)?),
                 None if sel.optional => {}
                 None => {
                     return Err(ValuesError::Source(format!(
@@ -216,8 +395,13 @@ pub async fn compose(
                 }
             }
         } else if let Some(sel) = &src.external_source_ref {
-            if !sel.optional.unwrap_or(false) {
-                return Err(ValuesError::ExternalNotSupported(sel.url.clone()));
+            match external.fetch(&sel.url).await {
+                Ok(m) => merge(&mut out, m),
+                Err(e) if sel.optional.unwrap_or(false) => {
+                    // v1: an optional external source that cannot be read is skipped.
+                    tracing::debug!(error = %e, "optional valuesFrom source skipped");
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -226,6 +410,29 @@ pub async fn compose(
     Ok(ComposedValues {
         values: out,
         digest,
+    })
+}
+
+/// Parses a Secret's values document. The parser's message could quote Secret content, so
+/// only the position-free reason class is kept.
+fn parse_secret_values(
+    bytes: &[u8],
+    ns: &str,
+    name: &str,
+    key: &str,
+) -> Result<Map<String, Value>, ValuesError> {
+    let bad = |what: &str| {
+        ValuesError::Source(format!(
+            "secret {ns}/{name} key {key}: {what} (content not shown)"
+        ))
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8 text"))?;
+    parse_values_text(text).map_err(|e| {
+        if e.contains("cannot unmarshal") && e.contains("into Go value of type map") {
+            bad("not a map of values")
+        } else {
+            bad("not a valid values document")
+        }
     })
 }
 
