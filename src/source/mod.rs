@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod credentials;
 pub mod error;
+pub mod git;
 pub mod http;
 pub mod index;
 pub mod repo;
