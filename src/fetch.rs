@@ -1,7 +1,8 @@
 //! The chart fetcher the operator runs with: `http(s)://` and `s3://` repositories through
-//! [`crate::source`] (with the release's `chartPullSecret`), `file://` repositories and local
-//! Git paths through [`LocalDirFetcher`]. Fetched archives are loaded and checked against the
-//! source's limits before they reach the renderer.
+//! [`crate::source`] (with the release's `chartPullSecret`), Git charts (`chart.git`) through
+//! [`GitSource`] (with the release's `chart.secretRef`), `file://` repositories and local
+//! directories that are not Git repositories through [`LocalDirFetcher`]. Fetched archives
+//! are loaded and checked against the source's limits before they reach the renderer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use kube::{Api, Client, ResourceExt};
 
 use crate::api::{ChartRef, HelmRelease};
 use crate::controller::chart::{fetched, ChartFetcher, FetchedChart, LocalDirFetcher};
+use crate::source::git::{GitAuth, GitConfig, GitRequest, GitSource};
 use crate::source::{self, ChartSource, Credentials, SourceLimits, Sources};
 
 /// Fetches charts for HelmReleases from every supported kind of repository.
@@ -19,21 +21,89 @@ pub struct OperatorFetcher {
     sources: Arc<Sources>,
     limits: SourceLimits,
     local: LocalDirFetcher,
+    git: GitSource,
     client: Client,
 }
 
 impl OperatorFetcher {
     /// A fetcher with its chart cache in `cache_dir`.
     pub fn new(client: Client, cache_dir: std::path::PathBuf) -> Result<Self, String> {
+        let git_cfg = GitConfig::new(cache_dir.clone());
         let cfg = source::SourceConfig::new(cache_dir);
         let limits = cfg.limits.clone();
-        let sources = Sources::new(cfg).map_err(|e| e.to_string())?;
+        let sources = Arc::new(Sources::new(cfg).map_err(|e| e.to_string())?);
+        let git = GitSource::new(
+            GitConfig {
+                limits: limits.clone(),
+                ..git_cfg
+            },
+            Some(sources.clone()),
+        );
         Ok(OperatorFetcher {
-            sources: Arc::new(sources),
+            sources,
             limits,
             local: LocalDirFetcher::default(),
+            git,
             client,
         })
+    }
+
+    /// The Git credentials of the release's `chart.secretRef`, if it names one. The Secret
+    /// must be in the release's namespace (a release may not read other namespaces' secrets).
+    async fn git_auth(&self, hr: &HelmRelease) -> Result<GitAuth, String> {
+        let Some(secret) = hr.spec.chart.secret_ref.as_ref() else {
+            return Ok(GitAuth::anonymous());
+        };
+        let ns = hr.namespace().unwrap_or_else(|| "default".to_string());
+        if secret.namespace.as_deref().is_some_and(|n| !n.is_empty() && n != ns) {
+            return Err(format!(
+                "chart.secretRef {}/{}: the secret must be in the HelmRelease's namespace {ns}",
+                secret.namespace.as_deref().unwrap_or_default(),
+                secret.name
+            ));
+        }
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
+        let s = api
+            .get(&secret.name)
+            .await
+            .map_err(|e| format!("chart.secretRef {ns}/{}: {e}", secret.name))?;
+        let data: BTreeMap<String, Vec<u8>> = s
+            .data
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect();
+        GitAuth::from_secret_data(&data)
+            .map_err(|e| format!("chart.secretRef {ns}/{}: {e}", secret.name))
+    }
+
+    /// A chart from Git: a real repository through [`GitSource`] (the commit becomes the
+    /// source revision); a local directory that is not a Git repository is read directly.
+    async fn fetch_git(
+        &self,
+        hr: &HelmRelease,
+        url: &str,
+        git_ref: &str,
+        path: &str,
+    ) -> Result<FetchedChart, String> {
+        if source::git::is_plain_local_dir(url) {
+            return self.local.fetch(hr).await;
+        }
+        let auth = self.git_auth(hr).await?;
+        let req = GitRequest {
+            url,
+            git_ref,
+            path,
+            skip_dep_update: hr.spec.chart.skip_dep_update,
+        };
+        let got = self
+            .git
+            .fetch(&req, &auth)
+            .await
+            .map_err(|e| format!("{}: {e}", e.reason()))?;
+        let mut f = fetched(got.chart);
+        f.source_revision = Some(got.commit);
+        Ok(f)
     }
 
     /// The credentials of the release's `chart.chartPullSecret`, if it names one.
@@ -77,6 +147,9 @@ impl ChartFetcher for OperatorFetcher {
                         name.to_string(),
                         version.to_string(),
                     )
+                }
+                ChartRef::Git { url, git_ref, path } => {
+                    return self.fetch_git(hr, url, git_ref, path).await
                 }
                 _ => return self.local.fetch(hr).await,
             };
