@@ -211,6 +211,7 @@ fn run_step(step: &str, dir: &std::path::Path) {
             repository: format!("http://{addr}/repo"),
             name: WANTED.into(),
             version: "~1.50".into(),
+            plain_http: false,
         };
         let anon = Credentials::anonymous();
         let m = match step.as_str() {

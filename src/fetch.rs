@@ -158,6 +158,7 @@ impl ChartFetcher for OperatorFetcher {
             repository,
             name,
             version,
+            plain_http: hr.spec.chart.plain_http,
         };
         let got = self
             .sources

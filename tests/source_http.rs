@@ -161,6 +161,7 @@ fn chart(repo: &str, name: &str, version: &str) -> ChartRef {
         repository: repo.into(),
         name: name.into(),
         version: version.into(),
+        plain_http: false,
     }
 }
 
@@ -579,7 +580,7 @@ async fn custom_ca_with_self_signed_certificate() {
 async fn unsupported_scheme_is_an_error() {
     let src = Sources::new(config("scheme")).unwrap();
     let e: SourceError = src
-        .fetch(&chart("oci://x/y", "a", "1"), &Credentials::anonymous())
+        .fetch(&chart("ftp://x/y", "a", "1"), &Credentials::anonymous())
         .await
         .unwrap_err();
     assert_eq!(e.reason(), "UnsupportedScheme");

@@ -92,6 +92,7 @@ fn chart(repo: &str, version: &str) -> ChartRef {
         repository: repo.into(),
         name: "app".into(),
         version: version.into(),
+        plain_http: false,
     }
 }
 

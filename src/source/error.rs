@@ -128,6 +128,14 @@ pub enum SourceError {
         /// Cause.
         message: String,
     },
+    /// An OCI manifest, tag list or token response is not what a Helm chart pull needs.
+    #[error("{url}: invalid OCI response: {message}")]
+    InvalidManifest {
+        /// The chart reference (`oci://registry/repo:tag`).
+        url: String,
+        /// Cause.
+        message: String,
+    },
     /// A repository or chart URL could not be parsed.
     #[error("invalid URL {url:?}: {message}")]
     InvalidUrl {
@@ -187,6 +195,7 @@ impl SourceError {
             SourceError::LimitExceeded { .. } => "LimitExceeded",
             SourceError::InvalidArchive { .. } => "InvalidArchive",
             SourceError::InvalidIndex { .. } => "InvalidIndex",
+            SourceError::InvalidManifest { .. } => "InvalidOCIManifest",
             SourceError::InvalidUrl { .. } => "InvalidURL",
             SourceError::UnsupportedScheme { .. } => "UnsupportedScheme",
             SourceError::InvalidCredentials(_) => "InvalidPullSecret",

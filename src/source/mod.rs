@@ -2,10 +2,11 @@
 //! `spec.chart` (`repository` + `name` + `version`), natively, without the helm binary.
 //!
 //! One [`ChartSource`] trait; [`Sources`] picks the implementation by URL scheme
-//! (`http`/`https` → [`http::HttpSource`], `s3` → [`s3::S3Source`]). Both share the index
-//! handling of [`repo`]: streaming `index.yaml` parsing ([`index`]), conditional GETs, the
-//! on-disk chart cache ([`cache`]) and the rule that cached private charts are only served
-//! after the caller's own credentials were accepted by the server.
+//! (`http`/`https` → [`http::HttpSource`], `s3` → [`s3::S3Source`], `oci` →
+//! [`oci::OciSource`]). HTTP and S3 share the index handling of [`repo`]: streaming
+//! `index.yaml` parsing ([`index`]), conditional GETs. All three share the on-disk chart
+//! cache ([`cache`]) and the rule that cached private charts are only served after the
+//! caller's own credentials were accepted by the server.
 
 pub mod cache;
 pub mod credentials;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod git;
 pub mod http;
 pub mod index;
+pub mod oci;
 pub mod repo;
 pub mod s3;
 pub mod sts;
@@ -128,12 +130,15 @@ impl SourceConfig {
 /// What a release asks for (`spec.chart`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChartRef {
-    /// `repository`: `https://...`, `s3://bucket/prefix` or `s3://bucket/key.tgz`.
+    /// `repository`: `https://...`, `s3://bucket/prefix`, `s3://bucket/key.tgz` or
+    /// `oci://host[:port]/path` (the chart is then `<path>/<name>:<version>`).
     pub repository: String,
     /// `name`.
     pub name: String,
     /// `version`: exact, or a semver constraint (`~1.2`, `>=1.0 <2`); empty means latest.
     pub version: String,
+    /// `plainHTTP`: talk plain HTTP to an `oci://` registry (always so for localhost).
+    pub plain_http: bool,
 }
 
 /// A fetched chart.
@@ -164,6 +169,7 @@ pub trait ChartSource: Send + Sync {
 pub struct Sources {
     http: http::HttpSource,
     s3: s3::S3Source,
+    oci: oci::OciSource,
 }
 
 impl Sources {
@@ -172,6 +178,7 @@ impl Sources {
         let shared = Arc::new(repo::RepoCache::new(&cfg)?);
         Ok(Sources {
             http: http::HttpSource::new(cfg.clone(), shared.clone()),
+            oci: oci::OciSource::new(&cfg)?,
             s3: s3::S3Source::new(cfg, shared),
         })
     }
@@ -185,6 +192,7 @@ impl Sources {
         match scheme.as_str() {
             "http" | "https" => Ok(&self.http),
             "s3" => Ok(&self.s3),
+            "oci" => Ok(&self.oci),
             _ => Err(SourceError::UnsupportedScheme {
                 scheme,
                 url: redact_url(repository),
@@ -232,6 +240,7 @@ mod tests {
         let s = Sources::new(SourceConfig::new(&dir)).unwrap();
         assert!(s.for_repository("https://x/charts").is_ok());
         assert!(s.for_repository("S3://b/p").is_ok());
+        assert!(s.for_repository("oci://reg/charts").is_ok());
         let e = s.for_repository("ftp://u:pw@x/").err().unwrap();
         assert_eq!(e.reason(), "UnsupportedScheme");
         assert!(!e.to_string().contains("pw"));
