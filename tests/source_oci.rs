@@ -602,6 +602,14 @@ impl Fake {
                 .body(Body::empty())
                 .unwrap();
         }
+        if rest.starts_with("denied/") {
+            return Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .body(Body::from(
+                    r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#,
+                ))
+                .unwrap();
+        }
         if let Some((repo, tag)) = rest.split_once("/manifests/") {
             let d = *self.delay_manifests.lock().unwrap();
             if let Some(d) = d {
@@ -722,6 +730,22 @@ async fn bearer_tokens_are_fetched_cached_and_scoped_to_credentials() {
         .await
         .unwrap_err();
     assert_eq!(e.reason(), "ChartVersionNotFound", "{e}");
+    // A token that the registry then refuses for this repository: 403 with its error code.
+    let e = src
+        .fetch(
+            &chart(&format!("oci://127.0.0.1:{port}/denied"), "app", "1.0.0"),
+            &alice,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason(), "AccessDenied", "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "oci://127.0.0.1:{port}/denied/app:1.0.0: access denied (HTTP 403): DENIED: \
+             requested access to the resource is denied"
+        )
+    );
     // An anonymous-token registry (no basic check) works without credentials.
     *fake.basic.lock().unwrap() = None;
     let f = src
