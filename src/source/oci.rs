@@ -52,6 +52,8 @@ const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 const MAX_TAGS_PAGE_BYTES: u64 = 4 * 1024 * 1024;
 /// Most tag-list pages followed.
 const MAX_TAG_PAGES: usize = 1000;
+/// Largest total of all tag-list pages.
+const MAX_TAGS_TOTAL_BYTES: u64 = 32 * 1024 * 1024;
 /// Largest token response.
 const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
 /// Token lifetime when the token service does not say (Docker's token spec default).
@@ -668,6 +670,7 @@ impl Session<'_> {
         let shown = format!("{} (tags list)", self.r.shown(""));
         let mut url = self.r.url("tags/list")?;
         let mut out = Vec::new();
+        let mut total = 0u64;
         for _ in 0..MAX_TAG_PAGES {
             let resp = self.get(&url, None, Kind::Tags, &shown).await?;
             let next = resp
@@ -676,7 +679,16 @@ impl Session<'_> {
                 .and_then(|v| v.to_str().ok())
                 .and_then(next_link);
             let mut body = Vec::new();
-            stream_body(resp, MAX_TAGS_PAGE_BYTES, &shown, "tag list", &mut body).await?;
+            let (_, n) =
+                stream_body(resp, MAX_TAGS_PAGE_BYTES, &shown, "tag list", &mut body).await?;
+            total += n;
+            if total > MAX_TAGS_TOTAL_BYTES {
+                return Err(SourceError::LimitExceeded {
+                    url: shown,
+                    what: "tag list".into(),
+                    limit: MAX_TAGS_TOTAL_BYTES,
+                });
+            }
             let page: TagList =
                 serde_json::from_slice(&body).map_err(|e| SourceError::InvalidManifest {
                     url: shown.clone(),
