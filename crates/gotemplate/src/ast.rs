@@ -6,10 +6,84 @@
 //! (`executing "x" at <.Values.a>`).
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 /// Byte offset of a node within its tree's text.
 pub type Pos = usize;
+
+/// A piece of the text a tree was parsed from (an identifier, a field chain, a literal as
+/// written, a text run). It shares the parsed text instead of owning a copy, so building a
+/// tree allocates no string per token.
+#[derive(Clone)]
+pub struct Name {
+    src: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl Name {
+    /// The bytes `start..end` of `src`; an out-of-range or non-boundary span (which the parser
+    /// never builds) reads as empty.
+    pub fn new(src: &Arc<str>, start: usize, end: usize) -> Name {
+        let ok = start <= end && src.get(start..end).is_some();
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(s), Ok(e)) if ok => Name {
+                src: src.clone(),
+                start: s,
+                end: e,
+            },
+            _ => Name::owned(""),
+        }
+    }
+
+    /// A name that owns its text (for trees built by hand).
+    pub fn owned(s: &str) -> Name {
+        Name {
+            src: Arc::from(s),
+            start: 0,
+            end: u32::try_from(s.len()).unwrap_or(0),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// One parsed template: the top-level text of a file or the body of a `define`/`block`.
 #[derive(Debug, Clone)]
@@ -88,7 +162,7 @@ pub struct TextNode {
     /// Offset.
     pub pos: Pos,
     /// The text (after trim markers were applied).
-    pub text: Arc<str>,
+    pub text: Name,
 }
 
 /// A comment.
@@ -97,7 +171,7 @@ pub struct CommentNode {
     /// Offset.
     pub pos: Pos,
     /// The comment including its delimiters `/* */`.
-    pub text: String,
+    pub text: Name,
 }
 
 /// `{{pipeline}}`
@@ -223,25 +297,46 @@ pub struct IdentifierNode {
     /// Offset.
     pub pos: Pos,
     /// The name.
-    pub ident: String,
+    pub ident: Name,
 }
 
-/// A variable with an optional field chain: `$x.a.b` is `["$x", "a", "b"]`.
+/// A variable with an optional field chain: `$x.a.b`.
 #[derive(Debug, Clone)]
 pub struct VariableNode {
     /// Offset.
     pub pos: Pos,
-    /// The variable name (with `$`) followed by field names.
-    pub ident: Vec<String>,
+    /// The variable name (with `$`) followed by `.field` names, as written.
+    pub ident: Name,
 }
 
-/// A field chain on dot: `.a.b` is `["a", "b"]`.
+impl VariableNode {
+    /// The variable's name (`$x`).
+    pub fn name(&self) -> &str {
+        let s = self.ident.as_str();
+        s.split_once('.').map_or(s, |(n, _)| n)
+    }
+
+    /// The chained field names after the variable, dot-separated (`a.b`), if any.
+    pub fn fields(&self) -> Option<&str> {
+        self.ident.as_str().split_once('.').map(|(_, f)| f)
+    }
+}
+
+/// A field chain on dot: `.a.b`.
 #[derive(Debug, Clone)]
 pub struct FieldNode {
     /// Offset.
     pub pos: Pos,
-    /// Field names without dots.
-    pub ident: Vec<String>,
+    /// The chain as written, with its leading dot (`.a.b`).
+    pub ident: Name,
+}
+
+impl FieldNode {
+    /// The field names, dot-separated, without the leading dot (`a.b`).
+    pub fn fields(&self) -> &str {
+        let s = self.ident.as_str();
+        s.strip_prefix('.').unwrap_or(s)
+    }
 }
 
 /// Fields chained after a term: `(pipeline).a.b`.
@@ -251,8 +346,16 @@ pub struct ChainNode {
     pub pos: Pos,
     /// The term.
     pub node: Box<Arg>,
-    /// Field names without dots.
-    pub field: Vec<String>,
+    /// The chained fields as written, with the leading dot (`.a.b`).
+    pub field: Name,
+}
+
+impl ChainNode {
+    /// The field names, dot-separated, without the leading dot (`a.b`).
+    pub fn fields(&self) -> &str {
+        let s = self.field.as_str();
+        s.strip_prefix('.').unwrap_or(s)
+    }
 }
 
 /// `true` / `false`.
@@ -270,7 +373,7 @@ pub struct NumberNode {
     /// Offset.
     pub pos: Pos,
     /// The literal as written (`0x1F`, `1_000`, `'a'`, `1e6`).
-    pub text: String,
+    pub text: Name,
     /// Valid as a signed integer.
     pub int: Option<i64>,
     /// Valid as an unsigned integer.
@@ -287,7 +390,7 @@ pub struct StringNode {
     /// Offset.
     pub pos: Pos,
     /// The literal as written, with quotes (used by `String()`).
-    pub quoted: String,
+    pub quoted: Name,
     /// The unquoted value.
     pub text: Arc<str>,
 }
@@ -431,22 +534,13 @@ impl fmt::Display for IdentifierNode {
 
 impl fmt::Display for VariableNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, id) in self.ident.iter().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            f.write_str(id)?;
-        }
-        Ok(())
+        f.write_str(&self.ident)
     }
 }
 
 impl fmt::Display for FieldNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for id in &self.ident {
-            write!(f, ".{id}")?;
-        }
-        Ok(())
+        f.write_str(&self.ident)
     }
 }
 
@@ -456,10 +550,7 @@ impl fmt::Display for ChainNode {
             Arg::Pipe(p) => write!(f, "({p})")?,
             other => write!(f, "{other}")?,
         }
-        for field in &self.field {
-            write!(f, ".{field}")?;
-        }
-        Ok(())
+        f.write_str(&self.field)
     }
 }
 

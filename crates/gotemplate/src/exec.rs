@@ -530,7 +530,7 @@ impl<'t> Exec<'t> {
         let decl = &r.pipe.decl;
         if let Some(first) = decl.first() {
             if r.pipe.is_assign {
-                let name = first.ident.first().map_or("", String::as_str);
+                let name = first.name();
                 if decl.len() > 1 {
                     self.set_var(name, index.clone())?;
                 } else {
@@ -542,7 +542,7 @@ impl<'t> Exec<'t> {
         }
         if let Some(second) = decl.get(1) {
             if r.pipe.is_assign {
-                let name = second.ident.first().map_or("", String::as_str);
+                let name = second.name();
                 self.set_var(name, elem.clone())?;
             } else {
                 self.set_top_var(2, index);
@@ -715,7 +715,7 @@ impl<'t> Exec<'t> {
         }
         let value = value.unwrap_or(V::Invalid);
         for var in &pipe.decl {
-            let name = var.ident.first().map_or("", String::as_str);
+            let name = var.name();
             if pipe.is_assign {
                 self.set_var(name, value.clone())?;
             } else {
@@ -800,7 +800,7 @@ impl<'t> Exec<'t> {
         fin: Option<V>,
     ) -> R<V> {
         self.cur = Cur::Arg(node);
-        self.eval_field_chain(dot, dot.clone(), node, &f.ident, args, fin)
+        self.eval_field_chain(dot, dot.clone(), node, f.fields(), args, fin)
     }
 
     fn eval_chain_node(
@@ -812,14 +812,14 @@ impl<'t> Exec<'t> {
         fin: Option<V>,
     ) -> R<V> {
         self.cur = Cur::Arg(node);
-        if c.field.is_empty() {
+        if c.fields().is_empty() {
             return Err(self.err("internal error: no fields in evalChainNode"));
         }
         if matches!(*c.node, Arg::Nil(_)) {
             return Err(self.err(format!("indirection through explicit nil in {node}")));
         }
         let pipe = self.eval_arg_untyped(dot, &c.node)?;
-        self.eval_field_chain(dot, pipe, node, &c.field, args, fin)
+        self.eval_field_chain(dot, pipe, node, c.fields(), args, fin)
     }
 
     fn eval_variable_node(
@@ -831,9 +831,8 @@ impl<'t> Exec<'t> {
         fin: Option<V>,
     ) -> R<V> {
         self.cur = Cur::Arg(node);
-        let name = v.ident.first().map_or("", String::as_str);
-        let value = self.var_value(name)?;
-        match v.ident.get(1..) {
+        let value = self.var_value(v.name())?;
+        match v.fields() {
             Some(fields) if !fields.is_empty() => {
                 self.eval_field_chain(dot, value, node, fields, args, fin)
             }
@@ -849,18 +848,21 @@ impl<'t> Exec<'t> {
         dot: &V,
         receiver: V,
         node: &'t Arg,
-        idents: &'t [String],
+        fields: &'t str,
         args: &'t [Arg],
         fin: Option<V>,
     ) -> R<V> {
-        let Some((last, init)) = idents.split_last() else {
+        // `fields` is `a.b.c` as written: every name but the last is a plain field access.
+        if fields.is_empty() {
             return Ok(receiver);
-        };
-        let mut recv = receiver;
-        for name in init {
-            recv = self.eval_field(dot, name, node, &[], None, recv)?;
         }
-        self.eval_field(dot, last, node, args, fin, recv)
+        let mut recv = receiver;
+        let mut rest = fields;
+        while let Some((name, tail)) = rest.split_once('.') {
+            recv = self.eval_field(dot, name, node, &[], None, recv)?;
+            rest = tail;
+        }
+        self.eval_field(dot, rest, node, args, fin, recv)
     }
 
     /// The zero value a missing key yields under `missingkey=zero`, or the error/invalid

@@ -102,18 +102,6 @@ pub struct Item<'a> {
     pub err: usize,
 }
 
-impl<'a> Item<'a> {
-    fn eof(pos: usize, line: usize) -> Item<'a> {
-        Item {
-            typ: ItemType::Eof,
-            pos,
-            val: "EOF",
-            line,
-            err: 0,
-        }
-    }
-}
-
 /// Default action delimiters.
 pub const DEFAULT_LEFT_DELIM: &str = "{{";
 /// Default action delimiters.
@@ -126,21 +114,20 @@ const TRIM_MARKER_LEN: usize = 2;
 /// Sentinel rune for end of input (Go's `eof = -1`).
 const EOF: Option<char> = None;
 
+/// The states outside actions, which may run several times before an item is emitted
+/// (consecutive comments); inside an action every state emits, so those call each other
+/// directly.
 #[derive(Clone, Copy, Debug)]
 enum State {
     Text,
     LeftDelim,
     Comment,
-    RightDelim,
-    InsideAction,
-    Space,
-    Identifier,
-    Field,
-    Variable,
-    Char,
-    Number,
-    Quote,
-    RawQuote,
+}
+
+/// What a state outside actions produced: an item, or the next state to run.
+enum Step<'a> {
+    Emit(Item<'a>),
+    Next(State),
 }
 
 /// Which digits a number literal accepts after its prefix.
@@ -175,7 +162,6 @@ pub struct Lexer<'a> {
     paren_depth: i64,
     line: usize,
     start_line: usize,
-    item: Item<'a>,
     inside_action: bool,
     /// Emit comment items (Go's `ParseComments` mode).
     pub emit_comment: bool,
@@ -207,7 +193,6 @@ impl<'a> Lexer<'a> {
             paren_depth: 0,
             line: 1,
             start_line: 1,
-            item: Item::eof(0, 1),
             inside_action: false,
             emit_comment: false,
             break_ok: true,
@@ -223,31 +208,19 @@ impl<'a> Lexer<'a> {
 
     /// Returns the next item. After an error the input is dropped, as in Go.
     pub fn next_item(&mut self) -> Item<'a> {
-        self.item = Item::eof(self.pos, self.start_line);
-        let mut state = if self.inside_action {
-            State::InsideAction
-        } else {
-            State::Text
-        };
+        if self.inside_action {
+            return self.lex_inside_action();
+        }
+        let mut state = State::Text;
         loop {
-            let next = match state {
+            let step = match state {
                 State::Text => self.lex_text(),
                 State::LeftDelim => self.lex_left_delim(),
                 State::Comment => self.lex_comment(),
-                State::RightDelim => self.lex_right_delim(),
-                State::InsideAction => self.lex_inside_action(),
-                State::Space => self.lex_space(),
-                State::Identifier => self.lex_identifier(),
-                State::Field => self.lex_field_or_variable(ItemType::Field),
-                State::Variable => self.lex_variable(),
-                State::Char => self.lex_char(),
-                State::Number => self.lex_number(),
-                State::Quote => self.lex_quote(),
-                State::RawQuote => self.lex_raw_quote(),
             };
-            match next {
-                Some(s) => state = s,
-                None => return self.item,
+            match step {
+                Step::Next(s) => state = s,
+                Step::Emit(item) => return item,
             }
         }
     }
@@ -327,14 +300,8 @@ impl<'a> Lexer<'a> {
         item
     }
 
-    fn emit(&mut self, typ: ItemType) -> Option<State> {
-        let item = self.this_item(typ);
-        self.emit_item(item)
-    }
-
-    fn emit_item(&mut self, item: Item<'a>) -> Option<State> {
-        self.item = item;
-        None
+    fn emit(&mut self, typ: ItemType) -> Item<'a> {
+        self.this_item(typ)
     }
 
     /// Skips the pending input, counting its newlines (only for text not read by `next`).
@@ -359,9 +326,11 @@ impl<'a> Lexer<'a> {
         self.backup();
     }
 
-    fn errorf(&mut self, msg: String) -> Option<State> {
+    #[cold]
+    #[inline(never)]
+    fn errorf(&mut self, msg: String) -> Item<'a> {
         self.errors.push(msg);
-        self.item = Item {
+        let item = Item {
             typ: ItemType::Error,
             pos: self.start,
             val: "",
@@ -371,12 +340,12 @@ impl<'a> Lexer<'a> {
         self.start = 0;
         self.pos = 0;
         self.input = "";
-        None
+        item
     }
 
     // --- states ---------------------------------------------------------------------------
 
-    fn lex_text(&mut self) -> Option<State> {
+    fn lex_text(&mut self) -> Step<'a> {
         if let Some(x) = find_delim(self.rest(self.pos), self.left_delim) {
             if x > 0 {
                 self.pos += x;
@@ -391,17 +360,17 @@ impl<'a> Lexer<'a> {
                 self.pos += trim;
                 self.ignore();
                 if !item.val.is_empty() {
-                    return self.emit_item(item);
+                    return Step::Emit(item);
                 }
             }
-            return Some(State::LeftDelim);
+            return Step::Next(State::LeftDelim);
         }
         self.pos = self.input.len();
         if self.pos > self.start {
             self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
-            return self.emit(ItemType::Text);
+            return Step::Emit(self.emit(ItemType::Text));
         }
-        self.emit(ItemType::Eof)
+        Step::Emit(self.emit(ItemType::Eof))
     }
 
     fn at_right_delim(&self) -> (bool, bool) {
@@ -422,32 +391,32 @@ impl<'a> Lexer<'a> {
         (rest.starts_with(self.right_delim), false)
     }
 
-    fn lex_left_delim(&mut self) -> Option<State> {
+    fn lex_left_delim(&mut self) -> Step<'a> {
         self.pos += self.left_delim.len();
         let trim = has_left_trim_marker(self.rest(self.pos));
         let after = if trim { TRIM_MARKER_LEN } else { 0 };
         if self.rest(self.pos + after).starts_with(LEFT_COMMENT) {
             self.pos += after;
             self.ignore();
-            return Some(State::Comment);
+            return Step::Next(State::Comment);
         }
         let item = self.this_item(ItemType::LeftDelim);
         self.inside_action = true;
         self.pos += after;
         self.ignore();
         self.paren_depth = 0;
-        self.emit_item(item)
+        Step::Emit(item)
     }
 
-    fn lex_comment(&mut self) -> Option<State> {
+    fn lex_comment(&mut self) -> Step<'a> {
         self.pos += LEFT_COMMENT.len();
         let Some(x) = self.rest(self.pos).find(RIGHT_COMMENT) else {
-            return self.errorf("unclosed comment".into());
+            return Step::Emit(self.errorf("unclosed comment".into()));
         };
         self.pos += x + RIGHT_COMMENT.len();
         let (delim, trim) = self.at_right_delim();
         if !delim {
-            return self.errorf("comment ends before closing delimiter".into());
+            return Step::Emit(self.errorf("comment ends before closing delimiter".into()));
         }
         self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
         let item = self.this_item(ItemType::Comment);
@@ -460,12 +429,12 @@ impl<'a> Lexer<'a> {
         }
         self.ignore();
         if self.emit_comment {
-            return self.emit_item(item);
+            return Step::Emit(item);
         }
-        Some(State::Text)
+        Step::Next(State::Text)
     }
 
-    fn lex_right_delim(&mut self) -> Option<State> {
+    fn lex_right_delim(&mut self) -> Item<'a> {
         let (_, trim) = self.at_right_delim();
         if trim {
             self.pos += TRIM_MARKER_LEN;
@@ -478,14 +447,14 @@ impl<'a> Lexer<'a> {
             self.ignore();
         }
         self.inside_action = false;
-        self.emit_item(item)
+        item
     }
 
-    fn lex_inside_action(&mut self) -> Option<State> {
+    fn lex_inside_action(&mut self) -> Item<'a> {
         let (delim, _) = self.at_right_delim();
         if delim {
             if self.paren_depth == 0 {
-                return Some(State::RightDelim);
+                return self.lex_right_delim();
             }
             return self.errorf("unclosed left paren".into());
         }
@@ -496,7 +465,7 @@ impl<'a> Lexer<'a> {
             _ if is_space(r) => {
                 // Put the space back in case it starts " -}}".
                 self.backup();
-                Some(State::Space)
+                self.lex_space()
             }
             '=' => self.emit(ItemType::Assign),
             ':' => {
@@ -506,27 +475,27 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::Declare)
             }
             '|' => self.emit(ItemType::Pipe),
-            '"' => Some(State::Quote),
-            '`' => Some(State::RawQuote),
-            '$' => Some(State::Variable),
-            '\'' => Some(State::Char),
+            '"' => self.lex_quote(),
+            '`' => self.lex_raw_quote(),
+            '$' => self.lex_variable(),
+            '\'' => self.lex_char(),
             '.' => {
                 // ".field" unless a digit follows (then it starts a number).
                 if let Some(&b) = self.input.as_bytes().get(self.pos) {
                     if !b.is_ascii_digit() {
-                        return Some(State::Field);
+                        return self.lex_field_or_variable(ItemType::Field);
                     }
                 }
                 self.backup();
-                Some(State::Number)
+                self.lex_number()
             }
             '+' | '-' | '0'..='9' => {
                 self.backup();
-                Some(State::Number)
+                self.lex_number()
             }
             _ if is_alphanumeric(r) => {
                 self.backup();
-                Some(State::Identifier)
+                self.lex_identifier()
             }
             '(' => {
                 self.paren_depth += 1;
@@ -547,7 +516,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_space(&mut self) -> Option<State> {
+    fn lex_space(&mut self) -> Item<'a> {
         let mut num_spaces = 0;
         while let Some(&b) = self.input.as_bytes().get(self.pos) {
             if !is_space_byte(b) {
@@ -572,13 +541,13 @@ impl<'a> Lexer<'a> {
         {
             self.backup();
             if num_spaces == 1 {
-                return Some(State::RightDelim);
+                return self.lex_right_delim();
             }
         }
         self.emit(ItemType::Space)
     }
 
-    fn lex_identifier(&mut self) -> Option<State> {
+    fn lex_identifier(&mut self) -> Item<'a> {
         let r = self.scan_alphanumerics();
         let word = self.input.get(self.start..self.pos).unwrap_or("");
         if !self.at_terminator() {
@@ -618,7 +587,9 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn bad_character(&mut self, r: Option<char>) -> Option<State> {
+    #[cold]
+    #[inline(never)]
+    fn bad_character(&mut self, r: Option<char>) -> Item<'a> {
         let shown = match r {
             Some(c) => format_sharp_u(c),
             None => "U+FFFFFFFFFFFFFFFF".to_string(),
@@ -626,14 +597,14 @@ impl<'a> Lexer<'a> {
         self.errorf(format!("bad character {shown}"))
     }
 
-    fn lex_variable(&mut self) -> Option<State> {
+    fn lex_variable(&mut self) -> Item<'a> {
         if self.at_terminator() {
             return self.emit(ItemType::Variable);
         }
         self.lex_field_or_variable(ItemType::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<State> {
+    fn lex_field_or_variable(&mut self, typ: ItemType) -> Item<'a> {
         if self.at_terminator() {
             return self.emit(if typ == ItemType::Variable {
                 ItemType::Variable
@@ -660,7 +631,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_char(&mut self) -> Option<State> {
+    fn lex_char(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 Some('\\') => {
@@ -679,7 +650,7 @@ impl<'a> Lexer<'a> {
         self.emit(ItemType::CharConstant)
     }
 
-    fn lex_number(&mut self) -> Option<State> {
+    fn lex_number(&mut self) -> Item<'a> {
         if !self.scan_number() {
             return self.bad_number();
         }
@@ -695,7 +666,9 @@ impl<'a> Lexer<'a> {
         self.emit(ItemType::Number)
     }
 
-    fn bad_number(&mut self) -> Option<State> {
+    #[cold]
+    #[inline(never)]
+    fn bad_number(&mut self) -> Item<'a> {
         let text = self.input.get(self.start..self.pos).unwrap_or("");
         let msg = format!("bad number syntax: {}", crate::fmt::quote(text));
         self.errorf(msg)
@@ -734,7 +707,7 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_quote(&mut self) -> Option<State> {
+    fn lex_quote(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 Some('\\') => {
@@ -751,7 +724,7 @@ impl<'a> Lexer<'a> {
         self.emit(ItemType::String)
     }
 
-    fn lex_raw_quote(&mut self) -> Option<State> {
+    fn lex_raw_quote(&mut self) -> Item<'a> {
         loop {
             match self.next() {
                 None => return self.errorf("unterminated raw quoted string".into()),
@@ -787,7 +760,7 @@ fn find_delim(s: &str, delim: &str) -> Option<usize> {
     let (&first, tail) = d.split_first()?;
     let b = s.as_bytes();
     let mut from = 0;
-    while let Some(off) = b.get(from..)?.iter().position(|&c| c == first) {
+    while let Some(off) = find_byte(b.get(from..)?, first) {
         let at = from + off;
         if b.get(at + 1..at + d.len()) == Some(tail) {
             return Some(at);
@@ -797,8 +770,47 @@ fn find_delim(s: &str, delim: &str) -> Option<usize> {
     None
 }
 
+// Word-at-a-time byte search and count (text runs between actions are most of a
+// template's bytes).
+const LO_BYTES: u64 = 0x0101_0101_0101_0101;
+const LOW7_BYTES: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// 0x80 in every byte of `x` that is zero, and nothing else (exact, unlike the usual
+/// "has a zero byte" test, so it can be counted).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7_BYTES).wrapping_add(LOW7_BYTES)) | x | LOW7_BYTES)
+}
+
+fn find_byte(s: &[u8], byte: u8) -> Option<usize> {
+    let pat = LO_BYTES.wrapping_mul(u64::from(byte));
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        if let Ok(w) = <[u8; 8]>::try_from(c) {
+            let z = zero_bytes(u64::from_le_bytes(w) ^ pat);
+            if z != 0 {
+                return Some(at + (z.trailing_zeros() / 8) as usize);
+            }
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == byte)
+        .map(|i| at + i)
+}
+
 fn count_newlines(s: &str) -> usize {
-    s.bytes().filter(|&b| b == b'\n').count()
+    let pat = LO_BYTES.wrapping_mul(u64::from(b'\n'));
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        if let Ok(w) = <[u8; 8]>::try_from(c) {
+            n += zero_bytes(u64::from_le_bytes(w) ^ pat).count_ones() as usize;
+        }
+    }
+    n + chunks.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
 fn is_space_byte(b: u8) -> bool {
@@ -1177,6 +1189,30 @@ mod tests {
             ("bad character U+0301 '\u{301}'".into(), 1)
         );
         assert_eq!(items("{{ .é٣ }}")[2], (T::Field, ".é٣".into(), 1));
+    }
+
+    #[test]
+    fn word_at_a_time_helpers_match_plain_scans() {
+        let texts = [
+            "",
+            "\n",
+            "abc",
+            "0123456\n89",
+            "{{ x }}\n\n\n\n\n\n\n\n\n{",
+            "é\u{80}\u{ff}\n{{\u{7f}\u{100}\n\n{",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa{",
+        ];
+        for t in texts {
+            assert_eq!(count_newlines(t), t.matches('\n').count(), "{t:?}");
+            for b in [b'{', b'\n', 0x80, 0xff, b'a'] {
+                assert_eq!(
+                    find_byte(t.as_bytes(), b),
+                    t.bytes().position(|c| c == b),
+                    "{t:?} {b}"
+                );
+            }
+            assert_eq!(find_delim(t, "{{"), t.find("{{"), "{t:?}");
+        }
     }
 
     #[test]

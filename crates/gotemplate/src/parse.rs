@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use crate::ast::{
     ActionNode, Arg, BoolNode, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode,
-    KeywordNode, ListNode, Node, NumberNode, PipeNode, Pos, StringNode, TemplateNode, TextNode,
-    Tree, VariableNode,
+    KeywordNode, ListNode, Name, Node, NumberNode, PipeNode, Pos, StringNode, TemplateNode,
+    TextNode, Tree, VariableNode,
 };
 use crate::builtins::BUILTIN_NAMES;
 use crate::error::{Error, ParseError};
@@ -229,6 +229,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The token's text as a [`Name`] sharing the parsed text.
+    fn name(&self, t: &Item<'a>) -> Name {
+        Name::new(&self.text, t.pos, t.pos + t.val.len())
+    }
+
     fn has_function(&self, name: &str) -> bool {
         (self.is_func)(name) || BUILTIN_NAMES.contains(&name)
     }
@@ -346,7 +351,7 @@ impl<'a> Parser<'a> {
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode {
                 pos: token.pos,
-                text: Arc::from(token.val),
+                text: self.name(&token),
             }))),
             ItemType::LeftDelim => {
                 self.st.action_line = token.line;
@@ -356,7 +361,7 @@ impl<'a> Parser<'a> {
             }
             ItemType::Comment => Ok(Parsed::Node(Node::Comment(crate::ast::CommentNode {
                 pos: token.pos,
-                text: token.val.to_string(),
+                text: self.name(&token),
             }))),
             _ => Err(self.unexpected(token, "input")),
         }
@@ -553,11 +558,17 @@ impl<'a> Parser<'a> {
             if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
                 pipe.is_assign = next.typ == ItemType::Assign;
                 self.next_non_space();
-                pipe.decl.push(new_variable(v.pos, v.val));
+                pipe.decl.push(VariableNode {
+                    pos: v.pos,
+                    ident: self.name(&v),
+                });
                 self.st.vars.push(v.val);
             } else if next.typ == ItemType::Char && next.val == "," {
                 self.next_non_space();
-                pipe.decl.push(new_variable(v.pos, v.val));
+                pipe.decl.push(VariableNode {
+                    pos: v.pos,
+                    ident: self.name(&v),
+                });
                 self.st.vars.push(v.val);
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
@@ -664,28 +675,31 @@ impl<'a> Parser<'a> {
             Chain(Box<Arg>),
         }
         let pos = self.peek().pos;
-        let (base, mut fields) = match node {
-            Arg::Field(f) => (Base::Field, f.ident),
-            Arg::Variable(v) => (Base::Variable, v.ident),
+        // The chained fields are adjacent tokens: the merged text is one span of the source.
+        let (base, start) = match node {
+            Arg::Field(f) => (Base::Field, f.pos),
+            Arg::Variable(v) => (Base::Variable, v.pos),
             Arg::Bool(_) | Arg::String(_) | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
                     crate::fmt::quote(&node.to_string())
                 )));
             }
-            other => (Base::Chain(Box::new(other)), Vec::with_capacity(2)),
+            other => (Base::Chain(Box::new(other)), pos),
         };
+        let mut end = pos;
         while self.peek().typ == ItemType::Field {
             let f = self.next();
-            fields.push(f.val.get(1..).unwrap_or("").to_string());
+            end = f.pos + f.val.len();
         }
+        let text = Name::new(&self.text, start, end);
         Ok(Some(match base {
-            Base::Field => Arg::Field(FieldNode { pos, ident: fields }),
-            Base::Variable => Arg::Variable(VariableNode { pos, ident: fields }),
+            Base::Field => Arg::Field(FieldNode { pos, ident: text }),
+            Base::Variable => Arg::Variable(VariableNode { pos, ident: text }),
             Base::Chain(node) => Arg::Chain(ChainNode {
                 pos,
                 node,
-                field: fields,
+                field: text,
             }),
         }))
     }
@@ -704,7 +718,7 @@ impl<'a> Parser<'a> {
                 }
                 Arg::Identifier(IdentifierNode {
                     pos: token.pos,
-                    ident: token.val.to_string(),
+                    ident: self.name(&token),
                 })
             }
             ItemType::Dot => Arg::Dot(token.pos),
@@ -716,24 +730,21 @@ impl<'a> Parser<'a> {
                         crate::fmt::quote(token.val)
                     )));
                 }
-                Arg::Variable(new_variable(token.pos, token.val))
-            }
-            ItemType::Field => {
-                // The lexer splits fields at dots, so this is a single name; leave room for
-                // the chain that usually follows.
-                let mut ident = Vec::with_capacity(4);
-                ident.push(token.val.get(1..).unwrap_or("").to_string());
-                Arg::Field(FieldNode {
+                Arg::Variable(VariableNode {
                     pos: token.pos,
-                    ident,
+                    ident: self.name(&token),
                 })
             }
+            ItemType::Field => Arg::Field(FieldNode {
+                pos: token.pos,
+                ident: self.name(&token),
+            }),
             ItemType::Bool => Arg::Bool(BoolNode {
                 pos: token.pos,
                 value: token.val == "true",
             }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                match new_number(token.pos, token.val, token.typ) {
+                match new_number(token.pos, self.name(&token), token.typ) {
                     Ok(n) => Arg::Number(n),
                     Err(msg) => return Err(self.errorf(msg)),
                 }
@@ -747,7 +758,7 @@ impl<'a> Parser<'a> {
             ItemType::String | ItemType::RawString => match unquote(token.val) {
                 Some(s) => Arg::String(StringNode {
                     pos: token.pos,
-                    quoted: token.val.to_string(),
+                    quoted: self.name(&token),
                     text: Arc::from(s),
                 }),
                 None => return Err(self.errorf("invalid syntax".into())),
@@ -761,19 +772,14 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn new_variable(pos: Pos, ident: &str) -> VariableNode {
-    let mut v = Vec::with_capacity(2);
-    v.extend(ident.split('.').map(str::to_string));
-    VariableNode { pos, ident: v }
-}
-
 // --- numbers (Go's newNumber) ---------------------------------------------------------------
 
 /// Go's `newNumber`: every interpretation of a number literal (or the error message).
-pub fn new_number(pos: Pos, text: &str, typ: ItemType) -> Result<NumberNode, String> {
+pub fn new_number(pos: Pos, name: Name, typ: ItemType) -> Result<NumberNode, String> {
+    let text: &str = &name;
     let mut n = NumberNode {
         pos,
-        text: text.to_string(),
+        text: name.clone(),
         int: None,
         uint: None,
         float: None,
@@ -1373,7 +1379,7 @@ mod tests {
         } else {
             ItemType::Number
         };
-        new_number(0, lit, typ)
+        new_number(0, Name::owned(lit), typ)
     }
 
     #[test]
@@ -1658,7 +1664,8 @@ mod tests {
         match p.cmds[0].args.first() {
             Some(Arg::Field(f)) => {
                 assert_eq!(f.pos, 10);
-                assert_eq!(f.ident, vec!["Values", "a", "b"]);
+                assert_eq!(f.ident, ".Values.a.b");
+                assert_eq!(f.fields(), "Values.a.b");
             }
             other => panic!("{other:?}"),
         }
@@ -1672,7 +1679,8 @@ mod tests {
                 match a.pipe.cmds[0].args.first() {
                     Some(Arg::Variable(v)) => {
                         assert_eq!(v.pos, 17);
-                        assert_eq!(v.ident, vec!["$x", "a"]);
+                        assert_eq!(v.ident, "$x.a");
+                        assert_eq!((v.name(), v.fields()), ("$x", Some("a")));
                     }
                     other => panic!("{other:?}"),
                 }
@@ -1780,9 +1788,11 @@ mod tests {
         assert_eq!(n("'\\''"), (Some(39), Some(39), Some(39.0), false));
         assert_eq!(n("1i"), (None, None, None, true));
         assert_eq!(n("0i"), (Some(0), Some(0), Some(0.0), true));
-        let c = new_number(0, "1.5+0i", ItemType::Complex).map(|n| (n.int, n.float, n.is_complex));
+        let c = new_number(0, Name::owned("1.5+0i"), ItemType::Complex)
+            .map(|n| (n.int, n.float, n.is_complex));
         assert_eq!(c, Ok((None, Some(1.5), true)));
-        let c = new_number(0, "1+2i", ItemType::Complex).map(|n| (n.float, n.is_complex));
+        let c =
+            new_number(0, Name::owned("1+2i"), ItemType::Complex).map(|n| (n.float, n.is_complex));
         assert_eq!(c, Ok((None, true)));
         for bad in [
             "1__0", "_1", "0x", "1e", "0x1.8", ".", "+", "0b1.0", "1e400", "'\\\"'",

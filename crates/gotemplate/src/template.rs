@@ -156,7 +156,7 @@ mod tests {
                 pos: 0,
                 nodes: vec![Node::Text(TextNode {
                     pos: 0,
-                    text: Arc::from(text),
+                    text: crate::ast::Name::owned(text),
                 })],
             },
         }
