@@ -48,6 +48,18 @@ pub struct HelmReleaseStatus {
     /// History holds the most recent Helm revisions this resource produced, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<ReleaseSnapshot>,
+    /// Failures counts the consecutive failed release attempts of the spec identified by
+    /// `lastFailedDigest` (addition to v1); reset by a success or a spec change.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures: i64,
+    /// LastFailedDigest identifies the chart and values of the failed attempts counted by
+    /// `failures` (addition to v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed_digest: Option<String>,
+    /// NextAttemptTime is when the operator retries the failed spec; retries back off
+    /// exponentially (addition to v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_time: Option<Time>,
 }
 
 fn is_zero(v: &i64) -> bool {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::Client;
@@ -202,6 +202,85 @@ impl Applier {
         Ok(())
     }
 
+    /// Updates every object by replacement (`force`) or server-side apply.
+    pub async fn update_all(&self, objs: &[Object], force: bool) -> Result<(), String> {
+        if !force {
+            return self.apply_all(objs).await;
+        }
+        for o in objs {
+            self.replace(o).await?;
+        }
+        Ok(())
+    }
+
+    /// Helm's `--force`: create a missing object, else replace it (PUT of the whole
+    /// manifest object at the live resourceVersion, as Helm 3 `helper.Replace`), so fields
+    /// other managers added are dropped. When the server refuses the replacement as
+    /// invalid (422, e.g. an immutable field changed) the object is deleted and created
+    /// again: the "delete/recreate if needed" of v1's `forceUpgrade`.
+    pub async fn replace(&self, o: &Object) -> Result<(), String> {
+        let (api, ns) = self.api_for(o).await?;
+        let body = self.with_ownership(o, &ns);
+        let pp = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..PostParams::default()
+        };
+        let what = |e: &kube::Error| format!("replacing {} {}: {}", o.kind, o.name, api_message(e));
+        // One retry when the object changed between the read and the write (409).
+        for attempt in 0..2 {
+            let Some(live) = api.get_opt(&o.name).await.map_err(|e| what(&e))? else {
+                let obj: DynamicObject =
+                    serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+                api.create(&pp, &obj).await.map_err(|e| what(&e))?;
+                return Ok(());
+            };
+            let mut b = body.clone();
+            if let Some(meta) = b.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.insert(
+                    "resourceVersion".into(),
+                    live.metadata
+                        .resource_version
+                        .clone()
+                        .unwrap_or_default()
+                        .into(),
+                );
+            }
+            let obj: DynamicObject = serde_json::from_value(b).map_err(|e| e.to_string())?;
+            match api.replace(&o.name, &pp, &obj).await {
+                Ok(_) => return Ok(()),
+                Err(e) => match replace_fallback(&e) {
+                    ReplaceFallback::Recreate => {
+                        tracing::info!(kind = %o.kind, name = %o.name, "replacement refused; deleting and recreating");
+                        self.delete(o).await?;
+                        self.wait_gone(o).await?;
+                        let obj: DynamicObject =
+                            serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+                        api.create(&pp, &obj).await.map_err(|e| what(&e))?;
+                        return Ok(());
+                    }
+                    ReplaceFallback::Retry if attempt == 0 => continue,
+                    _ => return Err(what(&e)),
+                },
+            }
+        }
+        Err(format!(
+            "replacing {} {}: conflicting writes",
+            o.kind, o.name
+        ))
+    }
+
+    /// Waits (bounded) until a deleted object is gone, so a create does not meet it
+    /// terminating.
+    pub async fn wait_gone(&self, o: &Object) -> Result<(), String> {
+        for _ in 0..100 {
+            if self.get(o).await?.is_none() {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(format!("{} {} was not deleted in time", o.kind, o.name))
+    }
+
     /// Deletes an object; absent is fine.
     pub async fn delete(&self, o: &Object) -> Result<(), String> {
         let (api, _) = self.api_for(o).await?;
@@ -265,6 +344,26 @@ impl Applier {
             Some(e) => Err(e),
             None => Ok(kept),
         }
+    }
+}
+
+/// What a forced update does after a failed replacement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceFallback {
+    /// 422 Invalid (immutable fields): delete and create the object.
+    Recreate,
+    /// 409 Conflict (the object changed since it was read): read again and retry.
+    Retry,
+    /// Anything else fails the update.
+    Fail,
+}
+
+/// The fallback for a failed replacement.
+pub fn replace_fallback(e: &kube::Error) -> ReplaceFallback {
+    match e {
+        kube::Error::Api(s) if s.code == 422 => ReplaceFallback::Recreate,
+        kube::Error::Api(s) if s.code == 409 => ReplaceFallback::Retry,
+        _ => ReplaceFallback::Fail,
     }
 }
 
@@ -401,6 +500,22 @@ mod tests {
         assert_eq!(objs[1].namespace, "x");
         assert!(objs[1].keep());
         assert!(!objs[0].keep());
+    }
+
+    fn api_err(code: u16) -> kube::Error {
+        kube::Error::Api(
+            kube::core::Status::failure("m", "r")
+                .with_code(code)
+                .boxed(),
+        )
+    }
+
+    #[test]
+    fn forced_update_fallbacks() {
+        assert_eq!(replace_fallback(&api_err(422)), ReplaceFallback::Recreate);
+        assert_eq!(replace_fallback(&api_err(409)), ReplaceFallback::Retry);
+        assert_eq!(replace_fallback(&api_err(500)), ReplaceFallback::Fail);
+        assert_eq!(replace_fallback(&api_err(404)), ReplaceFallback::Fail);
     }
 
     #[test]

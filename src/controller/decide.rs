@@ -15,6 +15,8 @@ pub struct RevisionFacts {
     /// Failed because an operation was interrupted (crash), not by its own fault: it does
     /// not count as a failed attempt.
     pub interrupted: bool,
+    /// Its last test run failed (a test hook's `last_run.phase` is `Failed`).
+    pub tests_failed: bool,
 }
 
 /// Everything the decision looks at.
@@ -28,6 +30,9 @@ pub struct Facts {
     pub rollback_enabled: bool,
     pub rollback_retry: bool,
     pub rollback_max_retries: i64,
+    /// `test.enable` without `ignoreFailures`: a revision whose tests failed counts as a
+    /// failed attempt, as v1 treats a failed test like a failed release.
+    pub tests_gate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +60,17 @@ pub enum Decision {
 impl Facts {
     fn matches_desired(&self, r: &RevisionFacts) -> bool {
         r.chart_digest == self.desired_chart_digest && r.values_digest == self.desired_values_digest
+    }
+
+    fn failed(&self, r: &RevisionFacts) -> bool {
+        r.status == Status::Failed || (self.tests_gate && r.tests_failed)
+    }
+
+    fn may_retry(&self, failed_attempts: i64) -> bool {
+        self.rollback_enabled
+            && self.rollback_retry
+            // As in v1, `maxRetries: 0` means no limit.
+            && (self.rollback_max_retries <= 0 || failed_attempts <= self.rollback_max_retries)
     }
 }
 
@@ -89,7 +105,7 @@ pub fn decide(f: &Facts) -> Decision {
     sorted.sort_by_key(|r| std::cmp::Reverse(r.version));
     let mut failed_attempts = 0i64;
     for r in sorted {
-        if r.status == Status::Failed {
+        if f.failed(r) {
             if f.matches_desired(r) && !r.interrupted {
                 failed_attempts += 1;
             }
@@ -101,6 +117,14 @@ pub fn decide(f: &Facts) -> Decision {
     }
     let in_sync = f.matches_desired(deployed);
     if in_sync {
+        if f.tests_gate && deployed.tests_failed && !deployed.is_rollback {
+            // Deployed, but its tests failed and nothing rolled it back: the attempt
+            // failed; retry only as rollback.retry allows.
+            if f.may_retry(failed_attempts) {
+                return Decision::Upgrade;
+            }
+            return Decision::Hold { failed_attempts };
+        }
         if last.status == Status::Failed && !deployed.is_rollback {
             // A failed upgrade of another spec left objects behind; the spec went back to
             // the deployed one (Git revert): upgrade to it again.
@@ -108,14 +132,8 @@ pub fn decide(f: &Facts) -> Decision {
         }
         return Decision::NoOp;
     }
-    if failed_attempts > 0 {
-        let may_retry = f.rollback_enabled
-            && f.rollback_retry
-            // As in v1, `maxRetries: 0` means no limit.
-            && (f.rollback_max_retries <= 0 || failed_attempts <= f.rollback_max_retries);
-        if !may_retry {
-            return Decision::Hold { failed_attempts };
-        }
+    if failed_attempts > 0 && !f.may_retry(failed_attempts) {
+        return Decision::Hold { failed_attempts };
     }
     Decision::Upgrade
 }
@@ -132,6 +150,7 @@ mod tests {
             values_digest: format!("v{d}"),
             is_rollback: false,
             interrupted: false,
+            tests_failed: false,
         }
     }
 
@@ -310,6 +329,50 @@ mod tests {
             ],
             "2",
         );
+        assert_eq!(decide(&f), Decision::Upgrade);
+    }
+
+    #[test]
+    fn failed_tests_count_as_failed_attempts() {
+        let tf = |mut r: RevisionFacts| {
+            r.tests_failed = true;
+            r
+        };
+        // Upgrade deployed but its tests failed, no rollback: hold.
+        let mut f = facts(
+            vec![
+                rev(1, Status::Superseded, "1"),
+                tf(rev(2, Status::Deployed, "2")),
+            ],
+            "2",
+        );
+        f.tests_gate = true;
+        assert_eq!(decide(&f), Decision::Hold { failed_attempts: 1 });
+        // ignoreFailures (no gate): in sync.
+        f.tests_gate = false;
+        assert_eq!(decide(&f), Decision::NoOp);
+        // Rolled back after failed tests: the tested revision is a failed attempt.
+        let mut f = facts(
+            vec![
+                rev(1, Status::Superseded, "1"),
+                tf(rev(2, Status::Superseded, "2")),
+                RevisionFacts {
+                    is_rollback: true,
+                    ..rev(3, Status::Deployed, "1")
+                },
+            ],
+            "2",
+        );
+        f.tests_gate = true;
+        f.rollback_enabled = true;
+        assert_eq!(decide(&f), Decision::Hold { failed_attempts: 1 });
+        f.rollback_retry = true;
+        assert_eq!(decide(&f), Decision::Upgrade, "retry allowed");
+        f.rollback_max_retries = 0;
+        assert_eq!(decide(&f), Decision::Upgrade);
+        // A new spec upgrades regardless.
+        f.rollback_retry = false;
+        f.desired_values_digest = "v9".into();
         assert_eq!(decide(&f), Decision::Upgrade);
     }
 

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod apply;
+pub mod backoff;
 pub mod chart;
 pub mod decide;
 pub mod events;
@@ -15,7 +16,10 @@ pub mod hooks;
 pub mod metrics;
 pub mod observe;
 pub mod refwatch;
+pub mod remediate;
+pub mod reuse;
 pub mod status;
+pub mod testing;
 pub mod values;
 pub mod wait;
 
@@ -215,6 +219,7 @@ fn release_ctx(ctx: &Ctx, hr: &HelmRelease, caps: helm_render::Capabilities) -> 
         timeout: hr.timeout(),
         wait: hr.wait(),
         skip_crds: hr.spec.skip_crds,
+        force: hr.spec.force_upgrade,
         capabilities: caps,
     }
 }
@@ -262,7 +267,22 @@ async fn write_status(
         return Ok(());
     }
     let api: Api<HelmRelease> = Api::namespaced(ctx.client.clone(), hr.defaulted_namespace());
-    let patch = serde_json::json!({ "status": st });
+    let mut patch = serde_json::json!({ "status": st });
+    // A merge patch leaves absent keys alone: send nulls for the backoff fields and
+    // counters that were cleared.
+    if let Some(s) = patch
+        .get_mut("status")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for key in [
+            "failures",
+            "lastFailedDigest",
+            "nextAttemptTime",
+            "rollbackCount",
+        ] {
+            s.entry(key).or_insert(serde_json::Value::Null);
+        }
+    }
     api.patch_status(
         &hr.name_any(),
         &PatchParams::default(),
@@ -281,15 +301,16 @@ fn facts(hr: &HelmRelease, hist: &[Release], chart: &FetchedChart, vals: &Compos
         rollback_enabled: hr.spec.rollback.enable,
         rollback_retry: hr.spec.rollback.retry,
         rollback_max_retries: hr.spec.rollback.max_retries(),
+        tests_gate: hr.spec.test.enable && !hr.spec.test.ignore_failures(),
     }
 }
 
 async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
-    let requeue = Action::requeue(
-        hr.interval()
-            .filter(|d| !d.is_zero())
-            .unwrap_or(ctx.settings.sync_interval),
-    );
+    let sync_interval = hr
+        .interval()
+        .filter(|d| !d.is_zero())
+        .unwrap_or(ctx.settings.sync_interval);
+    let requeue = Action::requeue(sync_interval);
     if hr.suspended() {
         return Ok(requeue);
     }
@@ -351,12 +372,28 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
     // Observe → decide → execute; an unlock or purge is followed by a fresh decision.
     let mut caps: Option<helm_render::Capabilities> = None;
     let mut outcome: Result<(), String> = Ok(());
+    // Whether an install/upgrade was attempted (its failure backs off).
+    let mut attempted: Option<String> = None;
+    let revision = status::chart_revision(&chart);
     for _ in 0..4 {
         let hist = observe::history(&rc0.storage, &rc0.name)
             .await
             .map_err(Error::Reconcile)?;
-        let decision = decide(&facts(hr, &hist, &chart, &vals));
+        // resetValues: false reuses the current config when no values are given.
+        let desired = reuse::desired_values(hr.reuse_values(), &vals, &hist);
+        let decision = decide(&facts(hr, &hist, &chart, &desired));
         tracing::info!(release = %rc0.name, ?decision, "decided");
+        let attempt =
+            backoff::attempt_digest(st.observed_generation, &chart.digest, &desired.digest);
+        if matches!(
+            decision,
+            Decision::Install | Decision::Reinstall | Decision::Upgrade
+        ) {
+            // The same spec failed recently: wait out its backoff without writing.
+            if let Some(wait) = backoff::remaining(&st, &attempt, jiff::Timestamp::now()) {
+                return Ok(Action::requeue(wait));
+            }
+        }
         if matches!(
             decision,
             Decision::Install | Decision::Reinstall | Decision::Upgrade
@@ -382,16 +419,34 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                         status::set_phase(&mut st, Phase::Deployed);
                     }
                 }
-                status::record_release(&mut st, &hist);
+                backoff::clear(&mut st);
+                status::record_release(&mut st, &hist, Some((&chart.digest, &revision)));
                 break;
             }
             Decision::Hold { failed_attempts } => {
-                let msg = format!(
-                    "upgrade to chart {}-{} with these values failed {failed_attempts} time(s); waiting for a spec change",
-                    chart.name, chart.version
-                );
-                status::mark_not_released(&mut st, "UpgradeFailed", &msg);
-                status::record_release(&mut st, &hist);
+                let tests_failed = hist
+                    .iter()
+                    .filter(|r| r.status() == Status::Deployed)
+                    .max_by_key(|r| r.version)
+                    .filter(|r| actions::test::tests_failed(r))
+                    .filter(|r| {
+                        observe::facts_of(r).values_digest == desired.digest
+                            && observe::facts_of(r).chart_digest == chart.digest
+                    });
+                if let Some(dep) = tests_failed {
+                    let msg = format!(
+                        "tests of release {} revision {} failed; waiting for a spec change",
+                        rc.name, dep.version
+                    );
+                    status::mark_not_released(&mut st, "TestFailed", &msg);
+                } else {
+                    let msg = format!(
+                        "upgrade to chart {}-{} with these values failed {failed_attempts} time(s); waiting for a spec change",
+                        chart.name, chart.version
+                    );
+                    status::mark_not_released(&mut st, "UpgradeFailed", &msg);
+                }
+                status::record_release(&mut st, &hist, Some((&chart.digest, &revision)));
                 break;
             }
             Decision::Unlock { version } => {
@@ -426,8 +481,9 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
             Decision::Install => {
                 ctx.metrics.action("install");
                 status::set_phase(&mut st, Phase::Installing);
-                st.last_attempted_revision = Some(chart.version.clone());
-                match actions::install::install(&rc, &chart, &vals).await {
+                st.last_attempted_revision = Some(revision.clone());
+                attempted = Some(attempt.clone());
+                match actions::install::install(&rc, &chart, &desired).await {
                     Ok(v) => {
                         let msg = status::synced_message(v, &chart.name, &chart.version);
                         status::set_phase(&mut st, Phase::Deployed);
@@ -444,6 +500,18 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                             ),
                         )
                         .await;
+                        if hr.spec.test.enable {
+                            if let testing::Verdict::Failed(m) =
+                                testing::test_release(hr, ctx, &rc, &mut st, v).await
+                            {
+                                // v1: a release whose install tests fail is uninstalled.
+                                ctx.metrics.action("purge");
+                                if let Err(e) = actions::uninstall::purge(&rc, false).await {
+                                    tracing::warn!(error = %e, "removing the failed install");
+                                }
+                                outcome = Err(m);
+                            }
+                        }
                     }
                     Err(e) => {
                         let msg = format!("Install of release {} failed: {e}", rc.name);
@@ -457,14 +525,15 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                 let hist = observe::history(&rc.storage, &rc.name)
                     .await
                     .unwrap_or_default();
-                status::record_release(&mut st, &hist);
+                status::record_release(&mut st, &hist, Some((&chart.digest, &revision)));
                 break;
             }
             Decision::Upgrade => {
                 ctx.metrics.action("upgrade");
                 status::set_phase(&mut st, Phase::Upgrading);
-                st.last_attempted_revision = Some(chart.version.clone());
-                match actions::upgrade::upgrade(&rc, &chart, &vals, &hist).await {
+                st.last_attempted_revision = Some(revision.clone());
+                attempted = Some(attempt.clone());
+                match actions::upgrade::upgrade(&rc, &chart, &desired, &hist).await {
                     Ok(v) => {
                         let msg = status::synced_message(v, &chart.name, &chart.version);
                         status::set_phase(&mut st, Phase::Deployed);
@@ -481,6 +550,16 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                             ),
                         )
                         .await;
+                        if hr.spec.test.enable {
+                            if let testing::Verdict::Failed(m) =
+                                testing::test_release(hr, ctx, &rc, &mut st, v).await
+                            {
+                                outcome = Err(m);
+                                if hr.spec.rollback.enable {
+                                    remediate::roll_back(hr, ctx, &rc, &mut st).await?;
+                                }
+                            }
+                        }
                     }
                     Err(actions::upgrade::UpgradeError::Early(e)) => {
                         let msg = format!("Upgrade of release {} failed: {e}", rc.name);
@@ -501,60 +580,38 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                             .await;
                         outcome = Err(msg);
                         if hr.spec.rollback.enable {
-                            ctx.metrics.action("rollback");
-                            status::set_phase(&mut st, Phase::RollingBack);
-                            let hist = observe::history(&rc.storage, &rc.name)
-                                .await
-                                .map_err(Error::Reconcile)?;
-                            let wait = hr.spec.rollback.wait || rc.wait;
-                            match actions::rollback::rollback(&rc, &hist, wait).await {
-                                Ok(v) => {
-                                    st.rollback_count += 1;
-                                    let m = format!(
-                                        "Rolled back release {} to revision {v} after a failed upgrade",
-                                        rc.name
-                                    );
-                                    status::set_phase(&mut st, Phase::RolledBack);
-                                    status::set(
-                                        &mut st,
-                                        ConditionType::RolledBack,
-                                        true,
-                                        "RollbackSucceeded",
-                                        &m,
-                                    );
-                                    events::publish(
-                                        &ctx.recorder,
-                                        hr,
-                                        false,
-                                        "RollbackSucceeded",
-                                        m,
-                                    )
-                                    .await;
-                                }
-                                Err(e) => {
-                                    let m = format!("Rollback of release {} failed: {e}", rc.name);
-                                    status::set_phase(&mut st, Phase::RollbackFailed);
-                                    status::set(
-                                        &mut st,
-                                        ConditionType::RolledBack,
-                                        false,
-                                        "RollbackFailed",
-                                        &m,
-                                    );
-                                    events::publish(&ctx.recorder, hr, true, "RollbackFailed", m)
-                                        .await;
-                                }
-                            }
+                            remediate::roll_back(hr, ctx, &rc, &mut st).await?;
                         }
                     }
                 }
                 let hist = observe::history(&rc.storage, &rc.name)
                     .await
                     .unwrap_or_default();
-                status::record_release(&mut st, &hist);
+                status::record_release(&mut st, &hist, Some((&chart.digest, &revision)));
                 break;
             }
         }
+    }
+    match (&outcome, attempted) {
+        (Err(e), Some(attempt)) => {
+            // Retry the same spec after a growing delay; the message says when.
+            let now = jiff::Timestamp::now();
+            let (n, next) = backoff::record_failure(
+                &mut st,
+                &attempt,
+                ctx.settings.retry_interval,
+                sync_interval,
+                now,
+            );
+            let reason = st
+                .condition(ConditionType::Released)
+                .and_then(|c| c.reason.clone())
+                .unwrap_or_else(|| "Failed".into());
+            let msg = format!("{e}; {}", backoff::note(n, next, now));
+            status::mark_not_released(&mut st, &reason, &msg);
+        }
+        (Ok(()), Some(_)) => backoff::clear(&mut st),
+        _ => {}
     }
     write_status(hr, ctx, st).await?;
     match outcome {

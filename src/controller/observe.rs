@@ -30,5 +30,6 @@ pub fn facts_of(r: &Release) -> RevisionFacts {
             .info
             .as_ref()
             .is_some_and(|i| i.description.contains(super::actions::unlock::INTERRUPTED)),
+        tests_failed: super::actions::test::tests_failed(r),
     }
 }

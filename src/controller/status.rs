@@ -70,9 +70,24 @@ pub fn snapshot(r: &Release) -> ReleaseSnapshot {
     }
 }
 
-/// Records the state of the deployed release: release status, revision (chart version),
-/// history.
-pub fn record_release(st: &mut HelmReleaseStatus, history: &[Release]) {
+/// The revision v1 reports for a chart: the source's own revision (a Git commit) when it
+/// has one, else the chart version.
+pub fn chart_revision(chart: &super::chart::FetchedChart) -> String {
+    chart
+        .source_revision
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| chart.version.clone())
+}
+
+/// Records the state of the deployed release: release status, revision, history. The
+/// revision is `desired.1` when the deployed release holds the chart of digest `desired.0`
+/// (so a Git chart reports its commit), else the deployed chart's version.
+pub fn record_release(
+    st: &mut HelmReleaseStatus,
+    history: &[Release],
+    desired: Option<(&str, &str)>,
+) {
     let last = history.iter().max_by_key(|r| r.version);
     st.release_status = last.map(|r| r.status().to_string());
     if let Some(dep) = history
@@ -81,7 +96,10 @@ pub fn record_release(st: &mut HelmReleaseStatus, history: &[Release]) {
         .max_by_key(|r| r.version)
     {
         let snap = snapshot(dep);
-        st.revision = Some(snap.chart_version.clone());
+        st.revision = Some(match desired {
+            Some((digest, rev)) if snap.chart_digest.as_deref() == Some(digest) => rev.to_string(),
+            _ => snap.chart_version.clone(),
+        });
         if st.history.first() != Some(&snap) {
             st.record_snapshot(snap);
         }
@@ -109,6 +127,49 @@ pub fn synced_message(version: i64, chart: &str, chart_version: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fetched(source_revision: Option<&str>) -> super::super::chart::FetchedChart {
+        let mut c = helm_render::Chart::default();
+        c.metadata.name = "app".into();
+        c.metadata.version = "1.2.3".into();
+        let mut f = super::super::chart::fetched(c);
+        f.source_revision = source_revision.map(String::from);
+        f
+    }
+
+    fn deployed(chart: &super::super::chart::FetchedChart) -> Release {
+        Release {
+            name: "r".into(),
+            version: 1,
+            chart: Some(super::super::chart::to_stored_chart(&chart.chart)),
+            info: Some(crate::storage::Info {
+                status: crate::storage::Status::Deployed,
+                ..Default::default()
+            }),
+            ..Release::default()
+        }
+    }
+
+    #[test]
+    fn git_charts_report_their_commit() {
+        let git = fetched(Some("0123abcd"));
+        assert_eq!(chart_revision(&git), "0123abcd");
+        let repo = fetched(None);
+        assert_eq!(chart_revision(&repo), "1.2.3");
+        assert_eq!(chart_revision(&fetched(Some(""))), "1.2.3");
+
+        let hist = vec![deployed(&git)];
+        let mut st = HelmReleaseStatus::default();
+        let rev = chart_revision(&git);
+        record_release(&mut st, &hist, Some((&git.digest, &rev)));
+        assert_eq!(st.revision.as_deref(), Some("0123abcd"));
+        assert_eq!(st.release_status.as_deref(), Some("deployed"));
+        // Deployed release holds another chart (e.g. after a rollback): its version.
+        record_release(&mut st, &hist, Some(("sha256:other", "fedcba98")));
+        assert_eq!(st.revision.as_deref(), Some("1.2.3"));
+        record_release(&mut st, &hist, None);
+        assert_eq!(st.revision.as_deref(), Some("1.2.3"));
+    }
 
     #[test]
     fn set_is_idempotent() {

@@ -3,6 +3,7 @@
 
 pub mod install;
 pub mod rollback;
+pub mod test;
 pub mod uninstall;
 pub mod unlock;
 pub mod upgrade;
@@ -28,7 +29,20 @@ pub struct ReleaseCtx {
     pub timeout: Duration,
     pub wait: bool,
     pub skip_crds: bool,
+    /// `forceUpgrade`: upgrades replace objects instead of patching them.
+    pub force: bool,
     pub capabilities: helm_render::Capabilities,
+}
+
+/// The apply method recorded in a release: Helm 4 records client-side apply (`csa`) for
+/// updates by replacement, since `--force-replace` cannot be combined with server-side
+/// apply.
+pub fn apply_method(force: bool) -> &'static str {
+    if force {
+        "csa"
+    } else {
+        APPLY_METHOD
+    }
 }
 
 /// Renders a chart for a revision on a large-stack thread (templates recurse deeply);
@@ -105,6 +119,14 @@ pub fn new_release(
         apply_method: APPLY_METHOD.to_string(),
         ..Release::default()
     }
+}
+
+/// A revision marked `superseded`; like Helm, only the status changes (the description,
+/// e.g. "Rollback to 1", stays: the decision reads it).
+pub fn superseded(r: &Release) -> Release {
+    let mut r = r.clone();
+    r.info.get_or_insert_with(Info::default).status = Status::Superseded;
+    r
 }
 
 pub async fn store_update(storage: &Storage, r: &Release) -> Result<(), String> {

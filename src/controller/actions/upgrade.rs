@@ -1,6 +1,8 @@
 //! Upgrade: render revision N+1, `pending-upgrade` record, pre-upgrade hooks, apply, prune
 //! objects gone from the chart, wait, post-upgrade hooks; then the previous deployed
 //! revision becomes `superseded` and N+1 `deployed`. On failure N+1 is `failed`.
+//! With `forceUpgrade` objects are replaced rather than patched (Helm's `--force`), and
+//! the revision records the client-side apply method, as Helm 4 does for replacements.
 
 use crate::storage::{GoTime, Release, Status};
 
@@ -55,12 +57,13 @@ pub async fn upgrade(
         "Preparing upgrade",
         first_deployed,
     );
+    rel.apply_method = super::apply_method(rc.force).to_string();
     store_create(&rc.storage, &rel)
         .await
         .map_err(UpgradeError::Early)?;
     let result = async {
         run_hooks(&rc.applier, &mut rel.hooks, "pre-upgrade", rc.timeout).await?;
-        rc.applier.apply_all(&objs).await?;
+        rc.applier.update_all(&objs, rc.force).await?;
         rc.applier.prune(&old, &objs).await?;
         if rc.wait {
             wait_all(&rc.applier, &objs, rc.timeout, readiness).await?;
@@ -72,9 +75,9 @@ pub async fn upgrade(
     match result {
         Ok(()) => {
             if let Some(cur) = current {
-                let mut cur = cur.clone();
-                cur.set_status(Status::Superseded, "Superseded");
-                store_update(&rc.storage, &cur).await.map_err(fail)?;
+                store_update(&rc.storage, &super::superseded(cur))
+                    .await
+                    .map_err(fail)?;
             }
             rel.set_status(Status::Deployed, "Upgrade complete");
             store_update(&rc.storage, &rel).await.map_err(fail)?;
