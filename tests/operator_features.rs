@@ -168,6 +168,29 @@ async fn tests_run_after_install_and_upgrade() {
     .await;
     let reasons = event_reasons(&client, "tp").await;
     assert!(reasons.iter().any(|r| r == "TestSucceeded"), "{reasons:?}");
+
+    // Tests enabled on a deployed release that never ran them: they run without a new
+    // revision.
+    apply_hr(&client, &doc("tl", &repo, json!({}), json!({}))).await;
+    wait_history(&client, "tl", &[(1, "deployed")]).await;
+    assert!(test_phases(&client, "tl", 1)
+        .await
+        .iter()
+        .all(|(_, p)| p.is_empty()));
+    apply_hr(
+        &client,
+        &doc("tl", &repo, json!({}), json!({"test": {"enable": true}})),
+    )
+    .await;
+    wait_tested(&client, "tl", ConditionStatus::True).await;
+    assert_eq!(
+        test_phases(&client, "tl", 1).await,
+        vec![
+            ("tl-test-pod".to_string(), "Succeeded".to_string()),
+            ("tl-test-job".to_string(), "Succeeded".to_string())
+        ]
+    );
+    assert_eq!(history(&client, "tl").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

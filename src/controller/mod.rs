@@ -418,6 +418,14 @@ async fn apply(hr: &HelmRelease, ctx: &Ctx) -> Result<Action, Error> {
                     if st.phase.is_none() {
                         status::set_phase(&mut st, Phase::Deployed);
                     }
+                    // Tests enabled after the revision was deployed: run them now.
+                    if hr.spec.test.enable && actions::test::untested(dep) {
+                        if let testing::Verdict::Failed(m) =
+                            testing::test_release(hr, ctx, &rc, &mut st, dep.version).await
+                        {
+                            outcome = Err(m);
+                        }
+                    }
                 }
                 backoff::clear(&mut st);
                 status::record_release(&mut st, &hist, Some((&chart.digest, &revision)));

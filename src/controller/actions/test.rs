@@ -40,6 +40,21 @@ pub fn tests_failed(rel: &Release) -> bool {
         .any(|h| h.events.iter().any(|e| e == TEST_EVENT) && h.last_run.phase == "Failed")
 }
 
+/// Whether a revision has tests that never ran (tests were enabled after it was
+/// deployed). Rollback revisions are not tested, as in v1.
+pub fn untested(rel: &Release) -> bool {
+    let rollback = rel
+        .info
+        .as_ref()
+        .is_some_and(|i| i.description.starts_with("Rollback to"));
+    let mut tests = rel
+        .hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == TEST_EVENT))
+        .peekable();
+    !rollback && tests.peek().is_some() && tests.all(|h| h.last_run.started_at.is_zero())
+}
+
 /// Runs the tests of revision `version` and records their runs in it. `Err` only when the
 /// revision cannot be read or written; failing tests are an `Ok` outcome with `failure`.
 pub async fn run(rc: &ReleaseCtx, version: i64, timeout: Duration) -> Result<TestOutcome, String> {
@@ -91,5 +106,22 @@ mod tests {
         rel.hooks.truncate(1);
         assert_eq!(test_hooks(&rel), 0);
         assert!(!tests_failed(&rel));
+    }
+
+    #[test]
+    fn untested_revisions() {
+        let mut rel = Release {
+            hooks: vec![hook("pre", &["pre-install"], ""), hook("t", &["test"], "")],
+            ..Release::default()
+        };
+        assert!(untested(&rel));
+        rel.hooks[1].last_run.started_at = crate::storage::GoTime::now();
+        assert!(!untested(&rel), "ran once");
+        rel.hooks[1].last_run.started_at = Default::default();
+        rel.set_status(crate::storage::Status::Deployed, "Rollback to 1");
+        assert!(!untested(&rel), "rollbacks are not tested");
+        rel.set_status(crate::storage::Status::Deployed, "Upgrade complete");
+        rel.hooks.truncate(1);
+        assert!(!untested(&rel), "no tests");
     }
 }
