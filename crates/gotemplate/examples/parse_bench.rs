@@ -25,6 +25,9 @@ fn main() {
         }
     }
     // Any identifier is a function: parsing is what is measured.
+    if std::env::var_os("SIZES").is_some() {
+        sizes();
+    }
     let is_func = |_: &str| true;
     let start = Instant::now();
     let mut trees = 0;
@@ -43,4 +46,19 @@ fn main() {
     }
     let per = start.elapsed() / u32::try_from(n.max(1)).unwrap_or(u32::MAX);
     println!("{per:?} per parse of both files ({trees} trees)");
+}
+
+fn sizes() {
+    use gotemplate::ast::*;
+    println!(
+        "Node {} Arg {} Cmd {} Pipe {} Branch {} Number {} String {} Name {}",
+        std::mem::size_of::<Node>(),
+        std::mem::size_of::<Arg>(),
+        std::mem::size_of::<CommandNode>(),
+        std::mem::size_of::<PipeNode>(),
+        std::mem::size_of::<BranchNode>(),
+        std::mem::size_of::<NumberNode>(),
+        std::mem::size_of::<StringNode>(),
+        std::mem::size_of::<Name>(),
+    );
 }

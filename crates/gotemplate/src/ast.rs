@@ -313,12 +313,17 @@ impl VariableNode {
     /// The variable's name (`$x`).
     pub fn name(&self) -> &str {
         let s = self.ident.as_str();
-        s.split_once('.').map_or(s, |(n, _)| n)
+        match s.bytes().position(|b| b == b'.') {
+            Some(i) => s.get(..i).unwrap_or(s),
+            None => s,
+        }
     }
 
     /// The chained field names after the variable, dot-separated (`a.b`), if any.
     pub fn fields(&self) -> Option<&str> {
-        self.ident.as_str().split_once('.').map(|(_, f)| f)
+        let s = self.ident.as_str();
+        let i = s.bytes().position(|b| b == b'.')?;
+        s.get(i + 1..)
     }
 }
 

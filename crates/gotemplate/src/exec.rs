@@ -14,7 +14,6 @@
 //! amount of nesting the executor continues on a fresh thread with its own large stack.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::{
@@ -23,6 +22,7 @@ use crate::ast::{
 };
 use crate::builtins::{self, Builtin, GoComplex, BUILTIN_NAMES};
 use crate::error::{Error, ExecCause, ExecError, Location};
+use crate::fasthash::FastMap;
 use crate::fmt::quote;
 use crate::funcs::{ArgType, Context, FuncMap, Function, Signature};
 use crate::value::{ElemType, FieldLookup, List, Map, Object, Value};
@@ -75,9 +75,10 @@ impl std::fmt::Debug for ExecOptions {
 }
 
 /// A value during evaluation, with the distinctions Go's `reflect.Value` makes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) enum V {
     /// The zero `reflect.Value`: no value at all (prints `<no value>`).
+    #[default]
     Invalid,
     /// A value of static type `interface {}` (a map element, a list item);
     /// `Iface(Value::Nil)` is a nil interface.
@@ -152,6 +153,46 @@ impl V {
     }
 }
 
+/// Call arguments: up to four inline (almost every call has fewer), more on the heap, so a
+/// call does not allocate its argument vector.
+enum ArgBuf<T> {
+    Inline([T; 4], usize),
+    Heap(Vec<T>),
+}
+
+impl<T: Default> ArgBuf<T> {
+    fn with_capacity(n: usize) -> ArgBuf<T> {
+        if n <= 4 {
+            ArgBuf::Inline(Default::default(), 0)
+        } else {
+            ArgBuf::Heap(Vec::with_capacity(n))
+        }
+    }
+
+    fn push(&mut self, v: T) {
+        match self {
+            ArgBuf::Inline(items, len) => {
+                if let Some(slot) = items.get_mut(*len) {
+                    *slot = v;
+                    *len += 1;
+                } else {
+                    let mut all: Vec<T> = items.iter_mut().map(std::mem::take).collect();
+                    all.push(v);
+                    *self = ArgBuf::Heap(all);
+                }
+            }
+            ArgBuf::Heap(items) => items.push(v),
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            ArgBuf::Inline(items, len) => items.get(..*len).unwrap_or(&[]),
+            ArgBuf::Heap(items) => items,
+        }
+    }
+}
+
 /// The node Go's `state.at` last recorded, for error locations.
 #[derive(Clone, Copy)]
 enum Cur<'t> {
@@ -201,7 +242,7 @@ pub(crate) struct Exec<'t> {
     funcs: &'t FuncMap,
     set_name: &'t str,
     /// Template maps, searched from the last (a `tpl` overlay) to the first (the set).
-    layers: Vec<&'t HashMap<String, Arc<Tree>>>,
+    layers: Vec<&'t FastMap<String, Arc<Tree>>>,
     opts: &'t ExecOptions,
     out: String,
     vars: Vec<(&'t str, V)>,
@@ -226,7 +267,7 @@ pub(crate) struct Exec<'t> {
 pub(crate) fn run(
     funcs: &FuncMap,
     set_name: &str,
-    trees: &HashMap<String, Arc<Tree>>,
+    trees: &FastMap<String, Arc<Tree>>,
     tree: &Tree,
     data: &Value,
     opts: &ExecOptions,
@@ -858,7 +899,9 @@ impl<'t> Exec<'t> {
         }
         let mut recv = receiver;
         let mut rest = fields;
-        while let Some((name, tail)) = rest.split_once('.') {
+        // A byte scan: the names are short, and '.' never occurs inside one.
+        while let Some(i) = rest.bytes().position(|b| b == b'.') {
+            let (name, tail) = (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or(""));
             recv = self.eval_field(dot, name, node, &[], None, recv)?;
             rest = tail;
         }
@@ -1026,11 +1069,14 @@ impl<'t> Exec<'t> {
         args: &'t [Arg],
         fin: Option<V>,
         conv: fn(V) -> T,
-    ) -> R<Vec<T>> {
+    ) -> R<ArgBuf<T>>
+    where
+        T: Default,
+    {
         let num_fixed =
             self.check_arg_count(name, params, variadic.is_some(), args.len(), fin.is_some())?;
         let num_in = args.len() + usize::from(fin.is_some());
-        let mut argv = Vec::with_capacity(num_in);
+        let mut argv = ArgBuf::with_capacity(num_in);
         for (i, a) in args.iter().enumerate() {
             let t = if i < num_fixed {
                 params.get(i).copied()
@@ -1079,8 +1125,8 @@ impl<'t> Exec<'t> {
             V::into_value,
         )?;
         let result = match &callee {
-            Callee::Func(f) => (f.imp)(self, &argv),
-            Callee::Method(o, _) => o.call_method(name, &argv),
+            Callee::Func(f) => (f.imp)(self, argv.as_slice()),
+            Callee::Method(o, _) => o.call_method(name, argv.as_slice()),
         };
         match result {
             Ok(v) => Ok(V::result(v)),
@@ -1131,9 +1177,9 @@ impl<'t> Exec<'t> {
         };
         let argv = self.eval_args(dot, name, params, variadic, args, fin, |v| v)?;
         let result = if b == Builtin::Call {
-            builtins::call_fn(&callee, argv.first().unwrap_or(&V::Invalid))
+            builtins::call_fn(&callee, argv.as_slice().first().unwrap_or(&V::Invalid))
         } else {
-            builtins::call(b, &argv)
+            builtins::call(b, argv.as_slice())
         };
         match result {
             Ok(v) => Ok(v),
@@ -1290,7 +1336,8 @@ impl Context for Exec<'_> {
         let trees = crate::parse::parse(name, text, &is_func)?;
         // Go's AddParseTree into a clone of the set: an empty tree does not replace an
         // existing definition; the parsed top-level tree runs whatever happens to its name.
-        let mut overlay: HashMap<String, Arc<Tree>> = HashMap::with_capacity(trees.len());
+        let mut overlay: FastMap<String, Arc<Tree>> =
+            FastMap::with_capacity_and_hasher(trees.len(), Default::default());
         let mut top: Option<Arc<Tree>> = None;
         for (tname, tree) in trees {
             let tree = Arc::new(tree);
@@ -1309,7 +1356,7 @@ impl Context for Exec<'_> {
                 quote(name)
             )));
         };
-        let mut layers: Vec<&HashMap<String, Arc<Tree>>> = self.layers.clone();
+        let mut layers: Vec<&FastMap<String, Arc<Tree>>> = self.layers.clone();
         layers.push(&overlay);
         let mut child = Exec {
             funcs: self.funcs,
@@ -1345,6 +1392,25 @@ impl Context for Exec<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arg_buffer_keeps_order_past_its_inline_capacity() {
+        for n in 0..8 {
+            let mut b: ArgBuf<Value> = ArgBuf::with_capacity(n.min(3));
+            for i in 0..n {
+                b.push(Value::Int(i as i64));
+            }
+            let got: Vec<i64> = b
+                .as_slice()
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(got, (0..n as i64).collect::<Vec<_>>());
+        }
+    }
 
     #[test]
     fn values_keep_go_reflect_distinctions() {

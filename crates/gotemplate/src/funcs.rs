@@ -7,11 +7,11 @@
 //! receives a [`Context`], through which a host implements `include` and `tpl` (run a named
 //! template, or parse and run a string, in the template set being executed).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::fasthash::FastMap;
 use crate::value::Value;
 
 /// The Go type of a function parameter, as far as argument checking needs to know it.
@@ -192,7 +192,7 @@ impl fmt::Debug for Function {
 /// `or`, `not`... which Go also lets a FuncMap override; the executor looks here first.
 #[derive(Clone, Default, Debug)]
 pub struct FuncMap {
-    funcs: HashMap<String, Function>,
+    funcs: FastMap<String, Function>,
 }
 
 impl FuncMap {

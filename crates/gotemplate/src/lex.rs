@@ -373,22 +373,28 @@ impl<'a> Lexer<'a> {
         Step::Emit(self.emit(ItemType::Eof))
     }
 
+    #[inline]
     fn at_right_delim(&self) -> (bool, bool) {
-        let rest = self.rest(self.pos);
+        // Bytes, not str slices: no char-boundary checks on this per-token path.
+        let rest = self.input.as_bytes().get(self.pos..).unwrap_or(&[]);
+        let delim = self.right_delim.as_bytes();
+        let Some(&b) = rest.first() else {
+            return (false, false);
+        };
+        let space = is_space_byte(b);
         // Fast reject: a delimiter, or a space starting " -" + delimiter, must come first.
-        match (rest.as_bytes().first(), self.right_delim.as_bytes().first()) {
-            (Some(&b), Some(&d)) if b != d && !is_space_byte(b) => return (false, false),
-            (None, _) => return (false, false),
-            _ => {}
+        if !space && delim.first() != Some(&b) {
+            return (false, false);
         }
-        if has_right_trim_marker(rest)
+        if space
+            && rest.get(1) == Some(&b'-')
             && rest
                 .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(self.right_delim))
+                .is_some_and(|r| r.starts_with(delim))
         {
             return (true, true);
         }
-        (rest.starts_with(self.right_delim), false)
+        (rest.starts_with(delim), false)
     }
 
     fn lex_left_delim(&mut self) -> Step<'a> {

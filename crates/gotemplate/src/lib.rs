@@ -17,6 +17,7 @@ pub mod ast;
 pub mod builtins;
 pub mod error;
 pub mod exec;
+mod fasthash;
 pub mod fmt;
 pub mod funcs;
 pub mod lex;

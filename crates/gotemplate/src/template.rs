@@ -5,13 +5,13 @@
 //! Trees are held as `Arc<Tree>`, so cloning a set (Helm's `tpl` does it on every call)
 //! copies only the name table.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::Tree;
 use crate::builtins::BUILTIN_NAMES;
 use crate::error::Error;
 use crate::exec::ExecOptions;
+use crate::fasthash::FastMap;
 use crate::fmt::quote;
 use crate::funcs::FuncMap;
 use crate::value::Value;
@@ -21,7 +21,7 @@ use crate::value::Value;
 pub struct Templates {
     name: String,
     funcs: Arc<FuncMap>,
-    trees: HashMap<String, Arc<Tree>>,
+    trees: FastMap<String, Arc<Tree>>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -39,7 +39,7 @@ impl Templates {
         Templates {
             name: String::new(),
             funcs,
-            trees: HashMap::new(),
+            trees: FastMap::default(),
         }
     }
 
