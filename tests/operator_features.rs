@@ -692,3 +692,62 @@ async fn lookup_sees_live_objects() {
         Some("false")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_update_recreates_what_cannot_be_replaced() {
+    use helmrelease_operator::controller::apply::{parse_manifest, Applier};
+    let sb = kube_sandbox::Sandbox::default();
+    let client = sb.client();
+    let applier = Applier::new(client.clone(), "fr", NS);
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    let manifest = |v: &str| {
+        parse_manifest(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fr-config\ndata:\n  v: {v:?}\n"
+        ))
+        .unwrap()
+    };
+    applier.update_all(&manifest("1"), true).await.unwrap();
+    let uid = |c: ConfigMap| c.metadata.uid.unwrap_or_default();
+    let first = uid(cms.get("fr-config").await.unwrap());
+
+    // A conflicting write between read and replace (409): read again and replace.
+    sb.faults().fail_next_writes(1, 409);
+    applier.update_all(&manifest("2"), true).await.unwrap();
+    let cm = cms.get("fr-config").await.unwrap();
+    assert_eq!(
+        cm.data
+            .clone()
+            .unwrap_or_default()
+            .get("v")
+            .map(String::as_str),
+        Some("2")
+    );
+    assert_eq!(uid(cm), first, "replaced in place");
+
+    // The server refuses the replacement (422, as for an immutable field): delete and
+    // create again.
+    sb.faults().fail_next_writes(1, 422);
+    applier.update_all(&manifest("3"), true).await.unwrap();
+    let cm = cms.get("fr-config").await.unwrap();
+    assert_eq!(
+        cm.data
+            .clone()
+            .unwrap_or_default()
+            .get("v")
+            .map(String::as_str),
+        Some("3")
+    );
+    let labels = cm.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("Helm")
+    );
+    assert_ne!(uid(cm), first, "recreated");
+
+    // Any other failure fails the update.
+    sb.faults().fail_next_writes(1, 500);
+    let err = applier.update_all(&manifest("4"), true).await.unwrap_err();
+    assert!(err.contains("replacing ConfigMap fr-config"), "{err}");
+}
