@@ -480,4 +480,241 @@ mod tests {
         let m = parse_values_text("a: 1\nb:\n  c: x\n").unwrap();
         assert_eq!(Value::Object(m), json!({"a": 1, "b": {"c": "x"}}));
     }
+
+    // --- valuesFrom sources against an in-process sandbox and HTTP server ---
+
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::get;
+    use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+    use kube::api::PostParams;
+
+    async fn http_server() -> String {
+        let big = "k: ".to_string() + &"x".repeat(4096);
+        let app = axum::Router::new()
+            .route(
+                "/base.yaml",
+                get(|| async { "a: 1\nnested:\n  x: ext\n  w: ext\n" }),
+            )
+            .route("/list.yaml", get(|| async { "- 1\n- 2\n" }))
+            .route("/bad.yaml", get(|| async { "a: [1, 2\nb: {" }))
+            .route(
+                "/slow.yaml",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "a: 1\n"
+                }),
+            )
+            .route("/big.yaml", get(move || async move { big }))
+            .route(
+                "/big-stream.yaml",
+                get(|| async {
+                    let chunks = (0..8).map(|_| Ok::<_, std::io::Error>("#".repeat(1024)));
+                    axum::body::Body::from_stream(futures::stream::iter(chunks))
+                }),
+            )
+            .route("/hop", get(|| async { Redirect::temporary("/base.yaml") }))
+            .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+            .route(
+                "/missing",
+                get(|| async { (http::StatusCode::NOT_FOUND, "gone").into_response() }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+
+    fn fetcher() -> ExternalFetcher {
+        ExternalFetcher::new(ExternalSettings {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_millis(500),
+            max_bytes: 2048,
+            max_redirects: 3,
+        })
+        .unwrap()
+    }
+
+    fn release(values_from: Value, values: Value) -> HelmRelease {
+        serde_json::from_value(json!({
+            "apiVersion": "helm.fluxcd.io/v1", "kind": "HelmRelease",
+            "metadata": {"name": "r", "namespace": "default"},
+            "spec": {"chart": {"git": "file:///x", "path": "c"},
+                     "valuesFrom": values_from, "values": values}
+        }))
+        .unwrap()
+    }
+
+    fn empty_chart() -> helm_render::Chart {
+        helm_render::Chart::default()
+    }
+
+    async fn external_err(base: &str, path: &str) -> String {
+        match fetcher().fetch(&format!("{base}{path}")).await {
+            Ok(m) => panic!("{path}: unexpected success {m:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn external_source_errors_name_the_url() {
+        let base = http_server().await;
+        let m = fetcher().fetch(&format!("{base}/hop")).await.unwrap();
+        assert_eq!(m.get("a"), Some(&json!(1)));
+        let e = external_err(&base, "/missing").await;
+        assert_eq!(
+            e,
+            format!("valuesFrom externalSourceRef {base}/missing: HTTP 404 Not Found")
+        );
+        let e = external_err(&base, "/slow.yaml").await;
+        assert!(
+            e.contains(&format!("{base}/slow.yaml")) && e.contains("timed out"),
+            "{e}"
+        );
+        let e = external_err(&base, "/big.yaml").await;
+        assert!(
+            e.ends_with("document larger than the 2048-byte limit"),
+            "{e}"
+        );
+        let e = external_err(&base, "/big-stream.yaml").await;
+        assert!(
+            e.ends_with("document larger than the 2048-byte limit"),
+            "{e}"
+        );
+        let e = external_err(&base, "/bad.yaml").await;
+        assert!(
+            e.contains("/bad.yaml: not a valid values document: "),
+            "{e}"
+        );
+        let e = external_err(&base, "/list.yaml").await;
+        assert!(
+            e.contains("/list.yaml: not a valid values document: ")
+                && e.contains("cannot unmarshal array"),
+            "{e}"
+        );
+        let e = external_err(&base, "/loop").await;
+        assert!(e.contains("more than 3 redirects"), "{e}");
+        let e = external_err("ftp://example.invalid", "/v.yaml").await;
+        assert!(e.contains("unsupported scheme"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn external_source_urls_are_shown_without_credentials() {
+        let base = http_server().await;
+        let with_creds = base.replace("http://", "http://user:pa55w0rd@") + "/missing?token=t0k3n";
+        let e = fetcher().fetch(&with_creds).await.unwrap_err().to_string();
+        assert!(!e.contains("pa55w0rd") && !e.contains("t0k3n"), "{e}");
+        assert!(e.contains("/missing?<redacted>: HTTP 404"), "{e}");
+        // Connection errors too.
+        let e = fetcher()
+            .fetch("http://u:pa55w0rd@127.0.0.1:9/v.yaml?sig=t0k3n")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("pa55w0rd") && !e.contains("t0k3n"), "{e}");
+        assert!(
+            e.starts_with("valuesFrom externalSourceRef http://127.0.0.1:9/v.yaml?<redacted>: "),
+            "{e}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn composes_in_order_and_reports_what_it_read() {
+        let base = http_server().await;
+        let sandbox = kube_sandbox::Sandbox::default();
+        let client = sandbox.client();
+        let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        cms.create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "cm"},
+                "data": {"values.yaml": "a: 2\nnested:\n  w: cm\n"}}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        let hr = release(
+            json!([
+                {"externalSourceRef": {"url": format!("{base}/base.yaml")}},
+                {"configMapKeyRef": {"name": "cm"}},
+                {"externalSourceRef": {"url": format!("{base}/missing"), "optional": true}},
+                {"secretKeyRef": {"name": "absent", "optional": true}}
+            ]),
+            json!({"nested": {"z": "values"}}),
+        );
+        let mut refs = Vec::new();
+        let v = compose_into(&client, &fetcher(), &hr, &empty_chart(), &mut refs)
+            .await
+            .unwrap();
+        assert_eq!(
+            Value::Object(v.values),
+            json!({"a": 2, "nested": {"x": "ext", "w": "cm", "z": "values"}})
+        );
+        let objs: Vec<(RefKind, &str, bool)> = refs
+            .iter()
+            .map(|r| (r.obj.kind, r.obj.name.as_str(), r.digest.is_some()))
+            .collect();
+        assert_eq!(
+            objs,
+            vec![
+                (RefKind::ConfigMap, "cm", true),
+                (RefKind::Secret, "absent", false)
+            ]
+        );
+        // A required external source fails the composition, after recording earlier reads.
+        let hr = release(
+            json!([
+                {"configMapKeyRef": {"name": "cm"}},
+                {"externalSourceRef": {"url": format!("{base}/missing")}}
+            ]),
+            json!({}),
+        );
+        let mut refs = Vec::new();
+        let e = compose_into(&client, &fetcher(), &hr, &empty_chart(), &mut refs)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("HTTP 404"), "{e}");
+        assert_eq!(refs.len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn malformed_secret_values_stay_out_of_messages_and_status() {
+        let sandbox = kube_sandbox::Sandbox::default();
+        let client = sandbox.client();
+        let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+        for (name, text) in [
+            ("syntax", "password: [s3cr3t-Value\nother: {"),
+            ("list", "- s3cr3t-Value\n"),
+            ("scalar", "s3cr3t-Value"),
+            ("tab", "a:\n\tb: s3cr3t-Value"),
+        ] {
+            secrets
+                .create(
+                    &PostParams::default(),
+                    &serde_json::from_value(
+                        json!({"metadata": {"name": name}, "stringData": {"values.yaml": text}}),
+                    )
+                    .unwrap(),
+                )
+                .await
+                .unwrap();
+            let hr = release(json!([{"secretKeyRef": {"name": name}}]), json!({}));
+            let mut refs = Vec::new();
+            let e = compose_into(&client, &fetcher(), &hr, &empty_chart(), &mut refs)
+                .await
+                .unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                msg.starts_with(&format!("secret default/{name} key values.yaml: ")),
+                "{msg}"
+            );
+            assert!(!msg.contains("s3cr3t"), "{name}: {msg}");
+            // The controller puts this message in the Released condition and the event.
+            let mut st = crate::api::HelmReleaseStatus::default();
+            crate::controller::status::mark_not_released(&mut st, "ValuesFailed", &msg);
+            let shown = serde_json::to_string(&st).unwrap();
+            assert!(shown.contains(name) && !shown.contains("s3cr3t"), "{shown}");
+            assert!(!format!("{e:?}").contains("s3cr3t"));
+        }
+    }
 }
