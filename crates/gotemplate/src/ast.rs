@@ -142,14 +142,15 @@ pub enum Node {
     Comment(CommentNode),
     /// `{{pipeline}}`
     Action(ActionNode),
-    /// `{{if}}...{{else}}...{{end}}`
-    If(BranchNode),
+    /// `{{if}}...{{else}}...{{end}}` (boxed, like the other large and rarer nodes, so that
+    /// the text and action nodes that make up most lists stay small).
+    If(Box<BranchNode>),
     /// `{{range}}...{{else}}...{{end}}`
-    Range(BranchNode),
+    Range(Box<BranchNode>),
     /// `{{with}}...{{else}}...{{end}}`
-    With(BranchNode),
+    With(Box<BranchNode>),
     /// `{{template "name" pipeline}}`
-    Template(TemplateNode),
+    Template(Box<TemplateNode>),
     /// `{{break}}`
     Break(KeywordNode),
     /// `{{continue}}`
@@ -266,12 +267,12 @@ pub enum Arg {
     Chain(ChainNode),
     /// `true` / `false`
     Bool(BoolNode),
-    /// A number literal (also character literals).
-    Number(NumberNode),
+    /// A number literal (also character literals); boxed, it is the largest operand.
+    Number(Box<NumberNode>),
     /// A string literal (quoted or raw).
     String(StringNode),
     /// `(pipeline)`
-    Pipe(PipeNode),
+    Pipe(Box<PipeNode>),
 }
 
 impl Arg {

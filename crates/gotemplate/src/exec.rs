@@ -370,7 +370,8 @@ impl<'t> Exec<'t> {
         let (pos, context) = match self.cur {
             Cur::None => return None,
             Cur::Node(n) => (pos_of_node(n), n.to_string()),
-            Cur::Arg(Arg::Pipe(p)) | Cur::Pipe(p) => (p.pos, p.to_string()),
+            Cur::Arg(Arg::Pipe(p)) => (p.pos, p.to_string()),
+            Cur::Pipe(p) => (p.pos, p.to_string()),
             Cur::Arg(a) => (a.pos(), a.to_string()),
             Cur::Cmd(c) => (c.pos, c.to_string()),
         };

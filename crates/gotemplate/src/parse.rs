@@ -54,7 +54,8 @@ pub fn parse_with_delims(
         is_func,
         parse_name: Arc::from(name),
         text: shared,
-        tree_set: HashMap::new(),
+        // Room for a helpers file's defines without rehashing.
+        tree_set: HashMap::with_capacity(8),
         depth: 0,
         st: TreeState::new(),
     };
@@ -379,9 +380,21 @@ impl<'a> Parser<'a> {
                 self.expect(ItemType::RightDelim, "end")?;
                 return Ok(Parsed::End);
             }
-            ItemType::If => return self.branch("if").map(Node::If).map(Parsed::Node),
-            ItemType::Range => return self.branch("range").map(Node::Range).map(Parsed::Node),
-            ItemType::With => return self.branch("with").map(Node::With).map(Parsed::Node),
+            ItemType::If => {
+                return self
+                    .branch("if")
+                    .map(|b| Parsed::Node(Node::If(Box::new(b))))
+            }
+            ItemType::Range => {
+                return self
+                    .branch("range")
+                    .map(|b| Parsed::Node(Node::Range(Box::new(b))))
+            }
+            ItemType::With => {
+                return self
+                    .branch("with")
+                    .map(|b| Parsed::Node(Node::With(Box::new(b))))
+            }
             ItemType::Template => return self.template_control().map(Parsed::Node),
             _ => {}
         }
@@ -456,14 +469,14 @@ impl<'a> Parser<'a> {
                     let inner = self.branch("if")?;
                     Some(ListNode {
                         pos,
-                        nodes: vec![Node::If(inner)],
+                        nodes: vec![Node::If(Box::new(inner))],
                     })
                 } else if context == "with" && self.peek().typ == ItemType::With {
                     self.next();
                     let inner = self.branch("with")?;
                     Some(ListNode {
                         pos,
-                        nodes: vec![Node::With(inner)],
+                        nodes: vec![Node::With(Box::new(inner))],
                     })
                 } else {
                     let (l, n) = self.item_list()?;
@@ -501,12 +514,12 @@ impl<'a> Parser<'a> {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
         }
         self.add(&name, root, inner.token[0].line)?;
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: token.pos,
             line: token.line,
             name,
             pipe: Some(pipe),
-        }))
+        })))
     }
 
     fn template_control(&mut self) -> PResult<Node> {
@@ -518,12 +531,12 @@ impl<'a> Parser<'a> {
             self.backup();
             pipe = Some(self.pipeline(CONTEXT, ItemType::RightDelim)?);
         }
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: token.pos,
             line: token.line,
             name,
             pipe,
-        }))
+        })))
     }
 
     fn parse_template_name(&mut self, token: Item<'a>, context: &str) -> PResult<String> {
@@ -745,7 +758,7 @@ impl<'a> Parser<'a> {
             }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
                 match new_number(token.pos, self.name(&token), token.typ) {
-                    Ok(n) => Arg::Number(n),
+                    Ok(n) => Arg::Number(Box::new(n)),
                     Err(msg) => return Err(self.errorf(msg)),
                 }
             }
@@ -753,7 +766,7 @@ impl<'a> Parser<'a> {
                 self.enter("max expression depth exceeded")?;
                 let p = self.pipeline("parenthesized pipeline", ItemType::RightParen);
                 self.leave();
-                Arg::Pipe(p?)
+                Arg::Pipe(Box::new(p?))
             }
             ItemType::String | ItemType::RawString => match unquote(token.val) {
                 Some(s) => Arg::String(StringNode {

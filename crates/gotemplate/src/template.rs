@@ -39,7 +39,7 @@ impl Templates {
         Templates {
             name: String::new(),
             funcs,
-            trees: FastMap::default(),
+            trees: FastMap::with_capacity_and_hasher(16, Default::default()),
         }
     }
 
