@@ -1,7 +1,9 @@
 //! Chart hooks as Helm runs them: for one event, hooks sorted by weight (then name), each
 //! deleted first under `before-hook-creation` (the default policy), created, waited for
-//! when it is a Job or Pod, then deleted per `hook-succeeded` / `hook-failed`. Execution
-//! times and phases are recorded on the release's hook records.
+//! when it is a Job or Pod. As in Helm, `hook-succeeded` deletions happen once every hook
+//! of the event succeeded (in reverse order); when one fails, it is deleted per
+//! `hook-failed` and the ones before it per `hook-succeeded`. Execution times and phases
+//! are recorded on the release's hook records.
 
 use std::time::Duration;
 
@@ -28,8 +30,14 @@ pub fn to_release_hooks(hooks: &[helm_render::manifest::Hook]) -> Vec<Hook> {
         .collect()
 }
 
+/// Whether a delete policy applies to a hook: Helm never deletes CustomResourceDefinition
+/// hooks, and a hook without policies gets `before-hook-creation`.
 fn has_policy(h: &Hook, p: &str) -> bool {
+    if h.kind == "CustomResourceDefinition" {
+        return false;
+    }
     h.delete_policies.iter().any(|x| x == p)
+        || (p == "before-hook-creation" && h.delete_policies.is_empty())
 }
 
 /// Runs the hooks of `event`, updating their `last_run`.
@@ -47,20 +55,21 @@ pub async fn run_hooks(
         .map(|(i, h)| (h.weight, h.name.clone(), i))
         .collect();
     order.sort();
-    let idx = order.into_iter().map(|(_, _, i)| i);
-    for i in idx {
+    let idx: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
+    for (pos, &i) in idx.iter().enumerate() {
         let Some(h) = hooks.get_mut(i) else { continue };
+        // Helm's `hookSetDeletePolicy`: the default is written into the hook record.
+        if h.delete_policies.is_empty() {
+            h.delete_policies = vec!["before-hook-creation".into()];
+        }
         let objs = parse_manifest(&h.manifest)?;
-        let before = h.delete_policies.is_empty() || has_policy(h, "before-hook-creation");
-        if before {
+        if has_policy(h, "before-hook-creation") {
             for o in &objs {
                 applier.delete(o).await?;
-                // Wait for it to go so the create does not hit a terminating object.
-                for _ in 0..100 {
-                    if applier.get(o).await?.is_none() {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                // Wait (bounded) for it to go so the create does not hit a terminating
+                // object; if it lingers, the create reports what is wrong.
+                if let Err(e) = applier.wait_gone(o).await {
+                    tracing::debug!(hook = %h.name, error = %e, "hook object still present");
                 }
             }
         }
@@ -76,24 +85,73 @@ pub async fn run_hooks(
         .await;
         h.last_run.completed_at = GoTime::now();
         match result {
-            Ok(()) => {
-                h.last_run.phase = "Succeeded".into();
-                if has_policy(h, "hook-succeeded") {
-                    for o in &objs {
-                        applier.delete(o).await?;
-                    }
-                }
-            }
+            Ok(()) => h.last_run.phase = "Succeeded".into(),
             Err(e) => {
                 h.last_run.phase = "Failed".into();
+                let msg = format!("{event} hook {} failed: {e}", h.name);
+                // As Helm: the failed hook goes by `hook-failed`, the hooks that ran
+                // before it by `hook-succeeded`; deletion errors are only logged.
                 if has_policy(h, "hook-failed") {
-                    for o in &objs {
-                        let _ = applier.delete(o).await;
+                    delete_hook(applier, h).await;
+                }
+                for &j in idx.get(..pos).unwrap_or_default() {
+                    if let Some(prev) = hooks.get(j) {
+                        if has_policy(prev, "hook-succeeded") {
+                            delete_hook(applier, prev).await;
+                        }
                     }
                 }
-                return Err(format!("{event} hook {} failed: {e}", h.name));
+                return Err(msg);
+            }
+        }
+    }
+    // All succeeded: `hook-succeeded` deletions after the last hook, in reverse order.
+    for &i in idx.iter().rev() {
+        if let Some(h) = hooks.get(i) {
+            if has_policy(h, "hook-succeeded") {
+                for o in &parse_manifest(&h.manifest)? {
+                    applier.delete(o).await?;
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Deletes a hook's objects, logging failures (used on the failure path, whose own error
+/// is the one reported).
+async fn delete_hook(applier: &Applier, h: &Hook) {
+    let Ok(objs) = parse_manifest(&h.manifest) else {
+        return;
+    };
+    for o in &objs {
+        if let Err(e) = applier.delete(o).await {
+            tracing::warn!(hook = %h.name, error = %e, "deleting hook");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_policies() {
+        let mut h = Hook {
+            kind: "Job".into(),
+            ..Hook::default()
+        };
+        assert!(has_policy(&h, "before-hook-creation"), "the default");
+        assert!(!has_policy(&h, "hook-succeeded"));
+        h.delete_policies = vec!["hook-succeeded".into()];
+        assert!(!has_policy(&h, "before-hook-creation"));
+        assert!(has_policy(&h, "hook-succeeded"));
+        h.kind = "CustomResourceDefinition".into();
+        assert!(
+            !has_policy(&h, "hook-succeeded"),
+            "CRD hooks are never deleted"
+        );
+        h.delete_policies.clear();
+        assert!(!has_policy(&h, "before-hook-creation"));
+    }
 }
