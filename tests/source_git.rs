@@ -80,7 +80,11 @@ fn make_repo(tag: &str, branch: &str) -> Repo {
     let dir = operator::temp_dir(tag).join("repo");
     std::fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", branch]);
-    write(&dir, "charts/app/Chart.yaml", &chart_yaml("app", "0.1.0", ""));
+    write(
+        &dir,
+        "charts/app/Chart.yaml",
+        &chart_yaml("app", "0.1.0", ""),
+    );
     write(&dir, "charts/app/values.yaml", "message: hello\n");
     write(
         &dir,
@@ -92,7 +96,11 @@ fn make_repo(tag: &str, branch: &str) -> Repo {
     write(&dir, "docs/README.txt", "not a chart\n");
     let c1 = commit_all(&dir, "one");
     git(&dir, &["tag", "-a", "v0.1.0", "-m", "release"]);
-    write(&dir, "charts/app/Chart.yaml", &chart_yaml("app", "0.2.0", ""));
+    write(
+        &dir,
+        "charts/app/Chart.yaml",
+        &chart_yaml("app", "0.2.0", ""),
+    );
     let c2 = commit_all(&dir, "two");
     Repo { dir, c1, c2 }
 }
@@ -193,7 +201,10 @@ async fn missing_ref_and_paths_are_clear_errors() {
         .unwrap_err();
     assert!(matches!(e, GitError::RefNotFound { .. }), "{e}");
     assert_eq!(e.reason(), "GitRefNotFound");
-    assert!(e.to_string().contains("\"no-such-branch\" not found"), "{e}");
+    assert!(
+        e.to_string().contains("\"no-such-branch\" not found"),
+        "{e}"
+    );
 
     // The default ref `master` does not exist in a `main`-only repository.
     let e = src
@@ -279,16 +290,26 @@ async fn vendored_and_file_dependencies() {
     git(&dir, &["init", "-q", "-b", "master"]);
     let deps = "dependencies:\n- name: vend\n  version: 1.0.0\n  repository: https://charts.invalid\n- name: lib\n  version: 0.3.0\n  repository: file://../lib\n";
     write(&dir, "app/Chart.yaml", &chart_yaml("app", "1.0.0", deps));
-    write(&dir, "app/charts/vend/Chart.yaml", &chart_yaml("vend", "1.0.0", ""));
+    write(
+        &dir,
+        "app/charts/vend/Chart.yaml",
+        &chart_yaml("vend", "1.0.0", ""),
+    );
     write(&dir, "lib/Chart.yaml", &chart_yaml("lib", "0.3.0", ""));
     write(
         &dir,
         "lib/templates/x.yaml",
         "kind: ConfigMap\nmetadata:\n  name: lib\n",
     );
-    let missing = "dependencies:\n- name: gone\n  version: 1.0.0\n  repository: https://127.0.0.1:1/charts\n";
-    write(&dir, "other/Chart.yaml", &chart_yaml("other", "1.0.0", missing));
-    let escape = "dependencies:\n- name: esc\n  version: 1.0.0\n  repository: file://../../outside\n";
+    let missing =
+        "dependencies:\n- name: gone\n  version: 1.0.0\n  repository: https://127.0.0.1:1/charts\n";
+    write(
+        &dir,
+        "other/Chart.yaml",
+        &chart_yaml("other", "1.0.0", missing),
+    );
+    let escape =
+        "dependencies:\n- name: esc\n  version: 1.0.0\n  repository: file://../../outside\n";
     write(&dir, "esc/Chart.yaml", &chart_yaml("esc", "1.0.0", escape));
     let commit = commit_all(&dir, "deps");
     let src = source("git-deps");
@@ -296,10 +317,7 @@ async fn vendored_and_file_dependencies() {
     let anon = GitAuth::anonymous();
 
     // The default ref (`master`) as the API fills it in.
-    let got = src
-        .fetch(&req(&url, "master", "app"), &anon)
-        .await
-        .unwrap();
+    let got = src.fetch(&req(&url, "master", "app"), &anon).await.unwrap();
     assert_eq!(got.commit, commit);
     let mut names: Vec<&str> = got.chart.dependencies.iter().map(|d| d.name()).collect();
     names.sort();
@@ -324,7 +342,10 @@ async fn vendored_and_file_dependencies() {
         .fetch(&req(&url, "master", "other"), &anon)
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("\"gone\""), "names the dependency: {e}");
+    assert!(
+        e.to_string().contains("\"gone\""),
+        "names the dependency: {e}"
+    );
 
     let e = src
         .fetch(&req(&url, "master", "esc"), &anon)
@@ -341,7 +362,8 @@ async fn dependency_from_unreachable_repository_names_it() {
     let dir = operator::temp_dir("git-deps-http").join("repo");
     std::fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", "master"]);
-    let deps = "dependencies:\n- name: remote\n  version: ~1.0\n  repository: http://127.0.0.1:1/charts\n";
+    let deps =
+        "dependencies:\n- name: remote\n  version: ~1.0\n  repository: http://127.0.0.1:1/charts\n";
     write(&dir, "app/Chart.yaml", &chart_yaml("app", "1.0.0", deps));
     commit_all(&dir, "one");
     let cache = operator::temp_dir("git-deps-http").join("cache");
@@ -350,7 +372,10 @@ async fn dependency_from_unreachable_repository_names_it() {
     let sources = Arc::new(helmrelease_operator::source::Sources::new(scfg).unwrap());
     let src = GitSource::new(GitConfig::new(cache), Some(sources));
     let e = src
-        .fetch(&req(&file_url(&dir), "master", "app"), &GitAuth::anonymous())
+        .fetch(
+            &req(&file_url(&dir), "master", "app"),
+            &GitAuth::anonymous(),
+        )
         .await
         .unwrap_err();
     let msg = e.to_string();
@@ -372,7 +397,11 @@ async fn picks_up_new_commits_and_honours_the_ttl() {
         .await
         .unwrap();
     assert_eq!(first.commit, r.c2);
-    write(&r.dir, "charts/app/Chart.yaml", &chart_yaml("app", "0.3.0", ""));
+    write(
+        &r.dir,
+        "charts/app/Chart.yaml",
+        &chart_yaml("app", "0.3.0", ""),
+    );
     let c3 = commit_all(&r.dir, "three");
     let next = src
         .fetch(&req(&url, "main", "charts/app"), &anon)
@@ -396,7 +425,11 @@ async fn picks_up_new_commits_and_honours_the_ttl() {
         .await
         .unwrap();
     assert_eq!(a.commit, c3);
-    write(&r.dir, "charts/app/Chart.yaml", &chart_yaml("app", "0.4.0", ""));
+    write(
+        &r.dir,
+        "charts/app/Chart.yaml",
+        &chart_yaml("app", "0.4.0", ""),
+    );
     let c4 = commit_all(&r.dir, "four");
     let b = slow
         .fetch(&req(&url, "main", "charts/app"), &anon)
@@ -529,7 +562,11 @@ async fn git_daemon_git_protocol() {
         .await
         .unwrap();
     assert_eq!(tag.commit, r.c1);
-    write(&r.dir, "charts/app/Chart.yaml", &chart_yaml("app", "0.5.0", ""));
+    write(
+        &r.dir,
+        "charts/app/Chart.yaml",
+        &chart_yaml("app", "0.5.0", ""),
+    );
     let c3 = commit_all(&r.dir, "pushed");
     let again = src
         .fetch(&req(&url, "main", "charts/app"), &anon)

@@ -693,7 +693,16 @@ impl GitSource {
                     &sess,
                     req.url,
                     "fetch",
-                    &mirror_args(&mirror, &["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--"]),
+                    &mirror_args(
+                        &mirror,
+                        &[
+                            "fetch",
+                            "--quiet",
+                            "--no-tags",
+                            "--no-write-fetch-head",
+                            "--",
+                        ],
+                    ),
                     &[req.url, git_ref],
                     MAX_SMALL_STDOUT,
                 )
@@ -705,9 +714,7 @@ impl GitSource {
             git_ref: git_ref.to_string(),
         })?;
 
-        let files = self
-            .export(&sess, &mirror, req.url, &commit, &path)
-            .await?;
+        let files = self.export(&sess, &mirror, req.url, &commit, &path).await?;
         let files = self
             .complete_dependencies(&sess, &mirror, req, &commit, &path, files)
             .await?;
@@ -849,8 +856,7 @@ impl GitSource {
         }
         // An empty value resets any helper; ours answers only for the repository's host.
         sess.config.push("credential.helper=".into());
-        if let (Some(u), Some(p), Some(host)) = (&auth.username, &auth.password, http_host(url))
-        {
+        if let (Some(u), Some(p), Some(host)) = (&auth.username, &auth.password, http_host(url)) {
             write_private(&dir.join("credential-helper"), CREDENTIAL_HELPER.as_bytes())?;
             sess.config
                 .push(format!("credential.helper=!sh {quoted}/credential-helper"));
@@ -888,7 +894,9 @@ impl GitSource {
             .spawn()
             .map_err(|e| GitError::GitUnavailable(format!("{}: {e}", self.cfg.git.display())))?;
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-            return Err(GitError::GitUnavailable("no pipes to the git process".into()));
+            return Err(GitError::GitUnavailable(
+                "no pipes to the git process".into(),
+            ));
         };
         let run = async {
             let (o, e) = tokio::join!(
@@ -949,7 +957,12 @@ impl GitSource {
 
     /// `git init --bare` in a temporary directory, a first fetch, then the rename into place
     /// (so a half-made mirror is never used).
-    async fn create_mirror(&self, sess: &Session, mirror: &Path, url: &str) -> Result<(), GitError> {
+    async fn create_mirror(
+        &self,
+        sess: &Session,
+        mirror: &Path,
+        url: &str,
+    ) -> Result<(), GitError> {
         let tmp = sess.dir.join("mirror.git");
         let init = [
             OsString::from("init"),
@@ -990,7 +1003,11 @@ impl GitSource {
             url,
             "fetch",
             &args,
-            &[url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+            &[
+                url,
+                "+refs/heads/*:refs/heads/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
             MAX_SMALL_STDOUT,
         )
         .await
@@ -1015,7 +1032,10 @@ impl GitSource {
                 candidates.push(git_ref.to_string());
             }
         }
-        let args = mirror_args(mirror, &["rev-parse", "--verify", "--quiet", "--end-of-options"]);
+        let args = mirror_args(
+            mirror,
+            &["rev-parse", "--verify", "--quiet", "--end-of-options"],
+        );
         for c in candidates {
             let rev = format!("{c}^{{commit}}");
             let out = self
@@ -1176,7 +1196,9 @@ impl GitSource {
                         )));
                     }
                     let dep_path = resolve_relative(&chart_path, rel).ok_or_else(|| {
-                        derr(format!("repository {repo:?} points outside the Git repository"))
+                        derr(format!(
+                            "repository {repo:?} points outside the Git repository"
+                        ))
                     })?;
                     let dep_files = self
                         .export(sess, mirror, req.url, commit, &dep_path)
@@ -1337,8 +1359,19 @@ mod tests {
             assert!(validate_ref(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "-x", "--upload-pack=x", "a..b", "HEAD~1", "a^", "a:b", "x@{1}", "a b", "x.lock",
-            "x/", "/x", "*",
+            "",
+            "-x",
+            "--upload-pack=x",
+            "a..b",
+            "HEAD~1",
+            "a^",
+            "a:b",
+            "x@{1}",
+            "a b",
+            "x.lock",
+            "x/",
+            "/x",
+            "*",
         ] {
             assert!(validate_ref(bad).is_err(), "{bad}");
         }
@@ -1387,8 +1420,8 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
                 .collect()
         };
-        let a = GitAuth::from_secret_data(&d(&[("username", "bob"), ("password", "hunter2")]))
-            .unwrap();
+        let a =
+            GitAuth::from_secret_data(&d(&[("username", "bob"), ("password", "hunter2")])).unwrap();
         assert!(!a.is_anonymous());
         assert!(!format!("{a:?}").contains("hunter2"));
         assert!(GitAuth::from_secret_data(&d(&[("username", "bob")])).is_err());
@@ -1429,7 +1462,10 @@ mod tests {
             file("templates/a.yaml", "x"),
             file("templates/.hidden", "x"),
         ];
-        let names: Vec<String> = apply_helmignore(files).into_iter().map(|f| f.name).collect();
+        let names: Vec<String> = apply_helmignore(files)
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
         assert_eq!(names, vec![".helmignore", "Chart.yaml", "templates/a.yaml"]);
     }
 
