@@ -55,7 +55,11 @@ impl OperatorFetcher {
             return Ok(GitAuth::anonymous());
         };
         let ns = hr.namespace().unwrap_or_else(|| "default".to_string());
-        if secret.namespace.as_deref().is_some_and(|n| !n.is_empty() && n != ns) {
+        if secret
+            .namespace
+            .as_deref()
+            .is_some_and(|n| !n.is_empty() && n != ns)
+        {
             return Err(format!(
                 "chart.secretRef {}/{}: the secret must be in the HelmRelease's namespace {ns}",
                 secret.namespace.as_deref().unwrap_or_default(),
