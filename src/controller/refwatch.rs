@@ -476,7 +476,45 @@ mod tests {
             }],
         );
         assert_eq!(rw.watched(), vec![cm_ref("a")]);
+        // A shared object stays watched until its last reader lets go.
+        rw.register(
+            &hr("h2"),
+            vec![RefRead {
+                obj: cm_ref("a"),
+                digest: None,
+            }],
+        );
         rw.forget(&h);
+        assert_eq!(rw.watched(), vec![cm_ref("a")]);
+        rw.forget(&hr("h2"));
         assert!(rw.watched().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_stale_reader_is_triggered() {
+        let sandbox = kube_sandbox::Sandbox::default();
+        let client = sandbox.client();
+        let rw = RefWatcher::new(client.clone());
+        let mut triggers = Box::pin(rw.trigger_stream());
+        for name in ["h1", "h2"] {
+            rw.register(
+                &hr(name),
+                vec![RefRead {
+                    obj: cm_ref("shared"),
+                    digest: None,
+                }],
+            );
+        }
+        assert_eq!(next(&mut triggers, 1).await, None);
+        let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        cms.create(&PostParams::default(), &cm("shared", "x: 1"))
+            .await
+            .unwrap();
+        let mut got = vec![
+            next(&mut triggers, 10).await.map(|r| r.name),
+            next(&mut triggers, 10).await.map(|r| r.name),
+        ];
+        got.sort();
+        assert_eq!(got, vec![Some("h1".to_string()), Some("h2".to_string())]);
     }
 }
