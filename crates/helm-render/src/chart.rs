@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use gotemplate::{List, Map, Value};
 
+use crate::content_cache::ContentCache;
 use crate::ignore::IgnoreRules;
 
 /// A file of a chart, path relative to the chart root with `/` separators.
@@ -220,7 +221,7 @@ pub(crate) fn load_files_at_depth(
         .iter()
         .find(|f| f.name == "Chart.yaml")
         .ok_or(ChartError::MissingChartYaml)?;
-    chart.metadata = parse_metadata(&chart_yaml.data).map_err(ChartError::ChartYaml)?;
+    chart.metadata = cached_metadata(&chart_yaml.data).map_err(ChartError::ChartYaml)?;
     if chart.metadata.api_version.is_empty() {
         chart.metadata.api_version = "v1".to_string();
     }
@@ -235,11 +236,7 @@ pub(crate) fn load_files_at_depth(
                     chart.files.push(f);
                 }
             }
-            "values.yaml" => {
-                let text = String::from_utf8_lossy(&f.data);
-                chart.values = crate::values::parse_values_keep_nulls(&text)
-                    .map_err(|e| ChartError::ValuesYaml(e.to_string()))?;
-            }
+            "values.yaml" => chart.values = cached_values(&f.data)?,
             "values.schema.json" => chart.schema = Some(f.data.clone()),
             "requirements.yaml" => {
                 let doc = yaml_doc(&f)?;
@@ -299,12 +296,44 @@ pub(crate) fn load_files_at_depth(
     Ok(chart)
 }
 
+/// Bytes of `Chart.yaml` / `values.yaml` texts kept decoded across loads (each cache).
+const LOAD_CACHE_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// [`parse_metadata`] through a cache keyed by the file's bytes (see `content_cache`).
+fn cached_metadata(data: &[u8]) -> Result<Metadata, String> {
+    static CACHE: OnceLock<ContentCache<Metadata>> = OnceLock::new();
+    CACHE
+        .get_or_init(|| ContentCache::new(LOAD_CACHE_MAX_BYTES))
+        .get_or_try(data, || parse_metadata(data))
+}
+
+/// `values.yaml` decoded as Helm reads it, through a cache keyed by the file's bytes. Every
+/// load gets its own deep copy: value trees are shared-mutable maps.
+fn cached_values(data: &[u8]) -> Result<Map, ChartError> {
+    static CACHE: OnceLock<ContentCache<Map>> = OnceLock::new();
+    CACHE
+        .get_or_init(|| ContentCache::new(LOAD_CACHE_MAX_BYTES))
+        .get_or_try(data, || {
+            crate::values::parse_values_keep_nulls(&utf8_text(data))
+                .map_err(|e| ChartError::ValuesYaml(e.to_string()))
+        })
+        .map(|m| crate::coalesce::deep_copy_map(&m))
+}
+
+/// File bytes as text, invalid UTF-8 replaced by U+FFFD as Go's conversions do. Valid text
+/// (nearly always) is borrowed after `str::from_utf8`, whose ASCII fast path is several times
+/// quicker than the lossy decoder's own check.
+pub(crate) fn utf8_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
+}
+
 fn yaml_doc(f: &BufferedFile) -> Result<Value, ChartError> {
-    crate::values::parse_yaml_document(&String::from_utf8_lossy(&f.data)).map_err(|e| {
-        ChartError::OtherYaml {
-            file: f.name.clone(),
-            msg: e.to_string(),
-        }
+    crate::values::parse_yaml_document(&utf8_text(&f.data)).map_err(|e| ChartError::OtherYaml {
+        file: f.name.clone(),
+        msg: e.to_string(),
     })
 }
 
@@ -398,8 +427,7 @@ fn dependencies_of(doc: &Value) -> Vec<Dependency> {
 
 /// Decodes `Chart.yaml`.
 pub fn parse_metadata(data: &[u8]) -> Result<Metadata, String> {
-    let doc = crate::values::parse_yaml_document(&String::from_utf8_lossy(data))
-        .map_err(|e| e.to_string())?;
+    let doc = crate::values::parse_yaml_document(&utf8_text(data)).map_err(|e| e.to_string())?;
     let m = match doc {
         Value::Nil => Map::new(),
         other => other
@@ -564,15 +592,23 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
                 format!("{rel}/{name}")
             };
             let full = entry.path();
-            let real = full.canonicalize().map_err(|e| io(&full, e))?;
-            if !real.starts_with(&root) {
-                return Err(ChartError::Io {
-                    path: rel_path,
-                    msg: "symbolic link points outside the chart directory".into(),
-                });
-            }
-            let meta = std::fs::metadata(&real).map_err(|e| io(&full, e))?;
-            if meta.is_dir() {
+            // Only symbolic links need resolving (and the check that they stay inside the
+            // chart); the kind of anything else comes with the directory entry.
+            let file_type = entry.file_type().map_err(|e| io(&full, e))?;
+            let (real, is_dir) = if file_type.is_symlink() {
+                let real = full.canonicalize().map_err(|e| io(&full, e))?;
+                if !real.starts_with(&root) {
+                    return Err(ChartError::Io {
+                        path: rel_path,
+                        msg: "symbolic link points outside the chart directory".into(),
+                    });
+                }
+                let is_dir = std::fs::metadata(&real).map_err(|e| io(&full, e))?.is_dir();
+                (real, is_dir)
+            } else {
+                (full, file_type.is_dir())
+            };
+            if is_dir {
                 if rules.ignored(&rel_path, true) {
                     continue;
                 }
@@ -581,14 +617,17 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
                 if rules.ignored(&rel_path, false) {
                     continue;
                 }
-                total += meta.len();
+                let mut file = std::fs::File::open(&real).map_err(|e| io(&real, e))?;
+                let len = file.metadata().map_err(|e| io(&real, e))?.len();
+                total += len;
                 if out.len() >= MAX_DIR_FILES || total > MAX_DIR_BYTES {
                     return Err(ChartError::Limit(format!(
                         "chart directory {} exceeds {MAX_DIR_FILES} files or {MAX_DIR_BYTES} bytes",
                         dir.display()
                     )));
                 }
-                let data = std::fs::read(&real).map_err(|e| io(&full, e))?;
+                let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+                std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| io(&real, e))?;
                 out.push(BufferedFile {
                     name: rel_path,
                     data: Arc::from(data),

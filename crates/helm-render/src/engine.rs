@@ -336,7 +336,7 @@ fn collect_templates(
         out.insert(
             format!("{full}/{}", t.name),
             Renderable {
-                text: Arc::from(String::from_utf8_lossy(&t.data).as_ref()),
+                text: Arc::from(crate::chart::utf8_text(&t.data).as_ref()),
                 vals: next.clone(),
                 base_path: format!("{full}/templates"),
             },

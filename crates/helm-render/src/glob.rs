@@ -23,7 +23,30 @@ pub struct GlobError {
     pub reason: &'static str,
 }
 
+/// Compiled patterns kept by [`Glob::cached`] before the cache is emptied.
+const GLOB_CACHE_SIZE: usize = 256;
+
 impl Glob {
+    /// [`Glob::new`] through a process-wide cache: charts call `.Files.Glob` with the same few
+    /// literal patterns on every render, and building the regular expression costs far more
+    /// than matching. Cloning a `Glob` shares the compiled expression.
+    pub fn cached(pattern: &str) -> Result<Glob, GlobError> {
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        static CACHE: OnceLock<Mutex<HashMap<String, Glob>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Mutex::default);
+        if let Some(g) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+            return Ok(g.clone());
+        }
+        let g = Glob::new(pattern)?;
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= GLOB_CACHE_SIZE {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), g.clone());
+        Ok(g)
+    }
+
     /// Compiles `pattern`.
     pub fn new(pattern: &str) -> Result<Glob, GlobError> {
         let err = |reason| GlobError {
@@ -139,6 +162,12 @@ mod tests {
     #[test]
     fn invalid_patterns_error() {
         assert!(Glob::new("[abc").is_err());
+        assert!(Glob::cached("[abc").is_err());
+        let g = Glob::cached("files/*.conf").unwrap();
+        assert!(g.matches("files/a.conf") && !g.matches("files/x/a.conf"));
+        assert!(Glob::cached("files/*.conf")
+            .unwrap()
+            .matches("files/b.conf"));
         assert!(Glob::new("{a,b").is_err());
         assert!(Glob::new("a\\").is_err());
     }

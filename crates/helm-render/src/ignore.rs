@@ -5,7 +5,11 @@
 /// One parsed rule.
 #[derive(Debug, Clone)]
 struct Rule {
-    pattern: String,
+    /// The pattern as characters, validated once at parse time (matching runs per file);
+    /// `None` when malformed, which matches nothing.
+    pattern: Option<Vec<char>>,
+    /// The pattern has no `*`, `?`, `[` or `\\`: a plain string comparison decides.
+    literal: Option<String>,
     negate: bool,
     dir_only: bool,
     anchored: bool,
@@ -46,8 +50,13 @@ impl IgnoreRules {
             let rule = rule.trim_end_matches('/');
             let anchored = rule.starts_with('/');
             let rule = rule.trim_start_matches('/');
+            let literal = (!rule.contains(['*', '?', '[', '\\'])).then(|| rule.to_string());
             rules.push(Rule {
-                pattern: rule.to_string(),
+                pattern: {
+                    let chars: Vec<char> = rule.chars().collect();
+                    validate(&chars).map(|()| chars)
+                },
+                literal,
                 negate,
                 dir_only,
                 anchored,
@@ -62,13 +71,24 @@ impl IgnoreRules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        let base = path.rsplit('/').next().unwrap_or(path);
+        // Characters of the path and of its base name, built once for all rules.
+        let mut path_chars: Option<Vec<char>> = None;
+        let mut base_chars: Option<Vec<char>> = None;
         for r in &self.rules {
-            let target = if r.anchored || r.structural {
-                path
-            } else {
-                path.rsplit('/').next().unwrap_or(path)
+            let whole = r.anchored || r.structural;
+            let target = if whole { path } else { base };
+            let matched = match &r.literal {
+                Some(lit) => lit == target,
+                None => r.pattern.as_deref().is_some_and(|pattern| {
+                    let chars = if whole {
+                        path_chars.get_or_insert_with(|| path.chars().collect())
+                    } else {
+                        base_chars.get_or_insert_with(|| base.chars().collect())
+                    };
+                    match_from(pattern, 0, chars, 0)
+                }),
             };
-            let matched = match_path(&r.pattern, target).unwrap_or(false);
             if r.negate {
                 // Helm's quirk: a negated rule ignores everything it does not match.
                 if r.dir_only && !is_dir {

@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod chart;
 pub mod coalesce;
+mod content_cache;
 pub mod dependencies;
 pub mod engine;
 pub mod funcs;

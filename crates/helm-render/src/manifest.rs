@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use gotemplate::Value;
 
+use crate::content_cache::ContentCache;
+
 /// Kinds in the order Helm installs them.
 pub const INSTALL_ORDER: &[&str] = &[
     "PriorityClass",
@@ -165,11 +167,19 @@ pub fn split_manifests(big: &str) -> Vec<String> {
 }
 
 fn head_of(doc: &str, file: &str) -> Result<Head, ManifestError> {
-    if let Some(head) = fast_head(doc) {
-        return Ok(head);
-    }
-    full_head(doc, file)
+    // Renders of the same release repeat the same documents, and the head needs a YAML pass
+    // over the whole document: heads are cached by the document's bytes (errors are not).
+    static CACHE: std::sync::OnceLock<ContentCache<Head>> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| ContentCache::new(HEAD_CACHE_MAX_BYTES))
+        .get_or_try(doc.as_bytes(), || match fast_head(doc) {
+            Some(head) => Ok(head),
+            None => full_head(doc, file),
+        })
 }
+
+/// Bytes of rendered documents whose heads [`head_of`] keeps.
+const HEAD_CACHE_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// What the value of the current mapping key means for the head.
 enum Slot {

@@ -358,7 +358,7 @@ impl Files {
 
     fn glob(&self, pattern: &str) -> Files {
         // Helm: an invalid pattern falls back to "**", which matches every file.
-        let glob = Glob::new(pattern).unwrap_or_else(|_| Glob::match_all());
+        let glob = Glob::cached(pattern).unwrap_or_else(|_| Glob::match_all());
         Files {
             entries: Arc::new(
                 self.entries

@@ -143,7 +143,7 @@ fn collect_crds(chart: &Chart, out: &mut Vec<(String, String)>) {
         {
             out.push((
                 format!("{}/{}", chart.full_path(), f.name),
-                String::from_utf8_lossy(&f.data).into_owned(),
+                crate::chart::utf8_text(&f.data).into_owned(),
             ));
         }
     }

@@ -6,6 +6,9 @@
 //! No remote loading: a `$ref` to a URL fails validation (Helm would fetch it; offline
 //! renders must pass `--skip-schema-validation`, as Helm's own conformance cases do).
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use gotemplate::{Map, Value};
 
 use crate::chart::Chart;
@@ -47,8 +50,13 @@ pub fn to_json(v: &Value) -> serde_json::Value {
 
 const SCHEMA_URL: &str = "file:///values.schema.json";
 
-/// Validates `values` against one schema document.
-pub fn validate_single(values: &Map, schema: &[u8]) -> Result<(), String> {
+/// A schema document compiled by `boon`.
+struct Compiled {
+    schemas: boon::Schemas,
+    idx: boon::SchemaIndex,
+}
+
+fn compile(schema: &[u8]) -> Result<Compiled, String> {
     let schema: serde_json::Value =
         serde_json::from_slice(schema).map_err(|e| format!("invalid values.schema.json: {e}"))?;
     let mut schemas = boon::Schemas::new();
@@ -59,8 +67,43 @@ pub fn validate_single(values: &Map, schema: &[u8]) -> Result<(), String> {
     let idx = compiler
         .compile(SCHEMA_URL, &mut schemas)
         .map_err(|e| e.to_string())?;
+    Ok(Compiled { schemas, idx })
+}
+
+/// Compiled schemas kept across renders (at most this many).
+const SCHEMA_CACHE_SIZE: usize = 64;
+
+/// The compiled form of `schema`, from a process-wide cache keyed by the document's exact
+/// bytes: compiling (JSON parse, `$ref` resolution, one regex per `pattern`) costs more than
+/// validating, and an operator renders the same chart versions over and over. Compile errors
+/// are not cached.
+fn compiled(schema: &[u8]) -> Result<Arc<Compiled>, String> {
+    type Cache = Mutex<VecDeque<(Arc<[u8]>, Arc<Compiled>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(hit) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(k, _)| k.as_ref() == schema)
+        .map(|(_, c)| c.clone())
+    {
+        return Ok(hit);
+    }
+    let c = Arc::new(compile(schema)?);
+    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.len() >= SCHEMA_CACHE_SIZE {
+        guard.pop_front();
+    }
+    guard.push_back((Arc::from(schema), c.clone()));
+    Ok(c)
+}
+
+/// Validates `values` against one schema document.
+pub fn validate_single(values: &Map, schema: &[u8]) -> Result<(), String> {
+    let c = compiled(schema)?;
     let instance = to_json(&Value::Map(values.clone()));
-    match schemas.validate(&instance, idx) {
+    match c.schemas.validate(&instance, c.idx) {
         Ok(()) => Ok(()),
         Err(e) => {
             let text = format!("{e:#}");
@@ -118,5 +161,12 @@ mod tests {
         let e = validate_single(&bad, schema).expect_err("invalid");
         assert!(e.contains("port"), "{e}");
         assert!(validate_single(&Map::new(), schema).is_err());
+        // The second use of a schema is a cache hit, and gives the same answers.
+        assert!(Arc::ptr_eq(
+            &compiled(schema).unwrap(),
+            &compiled(schema).unwrap()
+        ));
+        assert!(validate_single(&bad, schema).is_err());
+        assert!(validate_single(&Map::new(), b"{not json").is_err());
     }
 }

@@ -251,151 +251,22 @@ fn rsa_key(bits: usize) -> Result<rsa::RsaPrivateKey, FuncError> {
     generate_rsa(bits).map_err(|e| FuncError::msg(format!("error generating rsa key: {e}")))
 }
 
-/// An RSA key with a `bits`-bit modulus (2048 or 4096) and exponent 65537.
-///
-/// The `rsa` crate's own generator needs tens of seconds for 4096 bits; primes are searched
-/// here with a small-prime sieve and Miller-Rabin over `crypto-bigint`'s Montgomery
-/// arithmetic, which is about as fast as Go's `rsa.GenerateKey`.
+/// An RSA key with a `bits`-bit modulus (2048 or 4096) and exponent 65537, as Go's
+/// `rsa.GenerateKey` makes it: two random primes of half the size with their top two bits set,
+/// `d = e^-1 mod lcm(p - 1, q - 1)`. The prime search is [`super::primes`].
 fn generate_rsa(bits: usize) -> Result<rsa::RsaPrivateKey, String> {
     let half = bits / 2;
     loop {
-        let p = gen_prime(half)?;
-        let q = gen_prime(half)?;
+        let p = super::primes::random_prime(half)?;
+        let q = super::primes::random_prime(half)?;
         if p == q {
             continue;
         }
         let p = rsa::BigUint::from_bytes_be(&p);
         let q = rsa::BigUint::from_bytes_be(&q);
-        let key = rsa::RsaPrivateKey::from_primes(vec![p, q], rsa::BigUint::from(65_537u32))
-            .map_err(|e| e.to_string())?;
-        return Ok(key);
+        return rsa::RsaPrivateKey::from_p_q(p, q, rsa::BigUint::from(65_537u32))
+            .map_err(|e| e.to_string());
     }
-}
-
-fn small_primes() -> &'static [u32] {
-    static PRIMES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    PRIMES.get_or_init(|| {
-        const LIMIT: usize = 20_000;
-        let mut composite = vec![false; LIMIT];
-        let mut out = Vec::new();
-        for i in 3..LIMIT {
-            if composite.get(i) == Some(&false) {
-                if i % 2 == 1 {
-                    out.push(i as u32);
-                }
-                let mut j = i * i;
-                while j < LIMIT {
-                    if let Some(c) = composite.get_mut(j) {
-                        *c = true;
-                    }
-                    j += i;
-                }
-            }
-        }
-        out
-    })
-}
-
-fn mod_small(be: &[u8], p: u32) -> u32 {
-    be.iter()
-        .fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % u64::from(p)) as u32
-}
-
-/// A random prime of exactly `bits` bits (top two bits set, as Go does, so that the product
-/// of two has exactly twice the size) with `p - 1` coprime to 65537. Big-endian bytes.
-fn gen_prime(bits: usize) -> Result<Vec<u8>, String> {
-    let len = bits / 8;
-    let primes = small_primes();
-    loop {
-        let mut base = vec![0u8; len];
-        OsRng.fill_bytes(&mut base);
-        if let Some(first) = base.first_mut() {
-            *first |= 0xC0;
-        }
-        if let Some(last) = base.last_mut() {
-            *last |= 1;
-        }
-        let residues: Vec<u32> = primes.iter().map(|&p| mod_small(&base, p)).collect();
-        let mut delta: u32 = 0;
-        while delta < (1 << 20) {
-            let sieved = residues
-                .iter()
-                .zip(primes)
-                .all(|(&r, &p)| (u64::from(r) + u64::from(delta)) % u64::from(p) != 0);
-            if sieved {
-                let cand = add_small(&base, delta);
-                let top_ok = cand.len() == len && cand.first().is_some_and(|b| b & 0xC0 == 0xC0);
-                if top_ok && mod_small(&cand, 65_537) != 1 && probably_prime(&cand, 8)? {
-                    return Ok(cand);
-                }
-            }
-            delta += 2;
-        }
-    }
-}
-
-fn add_small(be: &[u8], delta: u32) -> Vec<u8> {
-    let mut out = be.to_vec();
-    let mut carry = u64::from(delta);
-    for b in out.iter_mut().rev() {
-        if carry == 0 {
-            break;
-        }
-        let v = u64::from(*b) + (carry & 0xff);
-        *b = v as u8;
-        carry = (carry >> 8) + (v >> 8);
-    }
-    out
-}
-
-fn probably_prime(be: &[u8], rounds: usize) -> Result<bool, String> {
-    Ok(miller_rabin(be, rounds))
-}
-
-/// Miller-Rabin with base 2 and then random bases. The arithmetic is `num-bigint-dig`'s
-/// (non-generic, so it runs at that crate's optimisation level even in debug builds).
-fn miller_rabin(be: &[u8], rounds: usize) -> bool {
-    use rsa::BigUint;
-    let n = BigUint::from_bytes_be(be);
-    let one = BigUint::from(1u32);
-    let two = BigUint::from(2u32);
-    if n <= two {
-        return n == two;
-    }
-    let n_minus_1 = &n - &one;
-    let s = n_minus_1.trailing_zeros().unwrap_or(0);
-    let d = &n_minus_1 >> s;
-    for round in 0..rounds {
-        let a = if round == 0 {
-            two.clone()
-        } else {
-            let mut bytes = vec![0u8; be.len()];
-            OsRng.fill_bytes(&mut bytes);
-            if let Some(first) = bytes.first_mut() {
-                *first &= 0x3f;
-            }
-            if let Some(last) = bytes.last_mut() {
-                *last |= 2;
-            }
-            BigUint::from_bytes_be(&bytes)
-        };
-        let mut x = a.modpow(&d, &n);
-        if x == one || x == n_minus_1 {
-            continue;
-        }
-        let mut witness = true;
-        for _ in 1..s {
-            x = x.modpow(&two, &n);
-            if x == n_minus_1 {
-                witness = false;
-                break;
-            }
-        }
-        if witness {
-            return false;
-        }
-    }
-    true
 }
 
 /// Sprig's `pemBlockForKey` rendered as PEM text.
@@ -1193,7 +1064,27 @@ MC4CAQAwBQYDK2VwBCIEIIMNCQVj/937LIHPY/r9ZgAYjIY9j1En9cIrqZb5KHhx
         let k = generate_rsa(2048).unwrap();
         assert_eq!(rsa::traits::PublicKeyParts::n(&k).bits(), 2048);
         k.validate().unwrap();
-        assert!(!probably_prime(&[0xff; 128], 4).unwrap());
+        use rsa::traits::PrivateKeyParts;
+        // p * q = n and e * d = 1 (mod lcm(p - 1, q - 1)), checked with num-bigint.
+        let [p, q] =
+            [0, 1].map(|i| num_bigint::BigUint::from_bytes_be(&k.primes()[i].to_bytes_be()));
+        let n =
+            num_bigint::BigUint::from_bytes_be(&rsa::traits::PublicKeyParts::n(&k).to_bytes_be());
+        let d = num_bigint::BigUint::from_bytes_be(&k.d().to_bytes_be());
+        assert_eq!(&p * &q, n);
+        let (p1, q1) = (&p - 1u32, &q - 1u32);
+        let one = num_bigint::BigUint::from(1u32);
+        assert_eq!(&d * 65_537u32 % &p1, one);
+        assert_eq!(&d * 65_537u32 % &q1, one);
+        // d is reduced modulo lcm(p - 1, q - 1), at most half of (p - 1)(q - 1).
+        assert!(d < &p1 * &q1 / 2u32);
+        // And it signs: the signature verifies with the public half.
+        use rsa::signature::{Signer, Verifier};
+        let sk = rsa::pkcs1v15::SigningKey::<Sha256>::new(k.clone());
+        let sig = sk.sign(b"message");
+        let vk = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(k.to_public_key());
+        assert!(vk.verify(b"message", &sig).is_ok());
+        assert!(vk.verify(b"other", &sig).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod encoding;
 pub mod lists;
 pub mod math;
 pub mod paths;
+pub mod primes;
 pub mod random;
 pub mod regex;
 pub mod semver;

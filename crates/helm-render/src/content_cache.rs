@@ -1,0 +1,130 @@
+//! Process-wide caches of what chart loading derives from file contents (`values.yaml` trees,
+//! `Chart.yaml` metadata), keyed by the exact bytes.
+//!
+//! The operator loads the same chart versions over and over (every reconcile, every
+//! drift check), and decoding YAML is most of the cost of loading a chart from disk. A hit
+//! costs one pass of a cheap hash plus a byte comparison, against a full YAML parse. Only
+//! successful results are cached; each cache is bounded by the bytes of the keys it holds and
+//! is emptied when full (as the template parse cache in `engine.rs` is).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A bounded map from file contents to a value derived from them.
+pub(crate) struct ContentCache<T> {
+    inner: Mutex<Inner<T>>,
+    max_bytes: usize,
+}
+
+/// Entries with the same content hash: the full contents and the value.
+type Bucket<T> = Vec<(Arc<[u8]>, T)>;
+
+struct Inner<T> {
+    entries: HashMap<u64, Bucket<T>>,
+    bytes: usize,
+}
+
+impl<T: Clone> ContentCache<T> {
+    /// An empty cache holding keys of at most `max_bytes` bytes in total.
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        ContentCache {
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                bytes: 0,
+            }),
+            max_bytes,
+        }
+    }
+
+    /// The cached value for `data`, or `make()`'s (cached when it is `Ok`).
+    pub(crate) fn get_or_try<E>(
+        &self,
+        data: &[u8],
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let h = content_hash(data);
+        if let Some(hit) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .get(&h)
+            .and_then(|bucket| bucket.iter().find(|(k, _)| k.as_ref() == data))
+            .map(|(_, v)| v.clone())
+        {
+            return Ok(hit);
+        }
+        let value = make()?;
+        if data.len() <= self.max_bytes {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if inner.bytes + data.len() > self.max_bytes {
+                inner.entries.clear();
+                inner.bytes = 0;
+            }
+            inner.bytes += data.len();
+            inner
+                .entries
+                .entry(h)
+                .or_default()
+                .push((Arc::from(data), value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+/// A fast non-cryptographic hash of `data` (eight bytes per step; collisions only cost a byte
+/// comparison).
+fn content_hash(data: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = data.len() as u64;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_misses_errors_and_bound() {
+        let cache: ContentCache<String> = ContentCache::new(16);
+        let calls = std::cell::Cell::new(0);
+        let get = |data: &[u8]| {
+            cache.get_or_try(data, || {
+                calls.set(calls.get() + 1);
+                if data == b"bad" {
+                    Err("bad")
+                } else {
+                    Ok(String::from_utf8_lossy(data).to_uppercase())
+                }
+            })
+        };
+        assert_eq!(get(b"abc"), Ok("ABC".to_string()));
+        assert_eq!(get(b"abc"), Ok("ABC".to_string()));
+        assert_eq!(get(b"abd"), Ok("ABD".to_string()));
+        assert_eq!(get(b"bad"), Err("bad"));
+        assert_eq!(get(b"bad"), Err("bad"));
+        // Too big to keep: computed every time.
+        assert_eq!(
+            get(b"0123456789abcdefXYZ"),
+            Ok("0123456789ABCDEFXYZ".to_string())
+        );
+        assert_eq!(
+            get(b"0123456789abcdefXYZ"),
+            Ok("0123456789ABCDEFXYZ".to_string())
+        );
+        // abc once, abd once, bad twice (errors are not kept), the big key twice.
+        assert_eq!(calls.get(), 6);
+        assert!(cache.inner.lock().unwrap().bytes <= 16);
+        assert_ne!(content_hash(b"abc"), content_hash(b"abd"));
+        assert_ne!(content_hash(b""), content_hash(b"\0"));
+    }
+}
