@@ -628,3 +628,190 @@ async fn helmrelease_from_git_goes_ready_with_the_commit() {
         st.last_attempted_revision
     );
 }
+
+async fn cgi(
+    base: PathBuf,
+    want: String,
+    counter: Arc<std::sync::atomic::AtomicUsize>,
+    req: axum::http::Request<axum::body::Body>,
+) -> axum::http::Response<axum::body::Body> {
+    use axum::body::Body;
+    use axum::http::{Response, StatusCode};
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if auth != want {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        return Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header("WWW-Authenticate", "Basic realm=\"git\"")
+            .body(Body::empty())
+            .unwrap();
+    }
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let (ctype, proto, enc) = {
+        let header = |k: &str| {
+            req.headers()
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        (
+            header("content-type"),
+            header("git-protocol"),
+            header("content-encoding"),
+        )
+    };
+    let body = axum::body::to_bytes(req.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new("git")
+            .arg("http-backend")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_PROJECT_ROOT", &base)
+            .env("GIT_HTTP_EXPORT_ALL", "1")
+            .env("REQUEST_METHOD", method)
+            .env("PATH_INFO", path)
+            .env("QUERY_STRING", query)
+            .env("CONTENT_TYPE", ctype)
+            .env("CONTENT_LENGTH", body.len().to_string())
+            .env("GIT_PROTOCOL", proto)
+            .env("HTTP_CONTENT_ENCODING", enc)
+            .env("REMOTE_USER", "bob")
+            .env("REMOTE_ADDR", "127.0.0.1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&body).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap().stdout
+    })
+    .await
+    .unwrap();
+    // CGI output: headers, a blank line, the body.
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| (p, 4))
+        .or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2)))
+        .unwrap();
+    let head = String::from_utf8_lossy(&out[..split.0]).to_string();
+    let mut resp = Response::builder();
+    for line in head.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        if k.eq_ignore_ascii_case("status") {
+            let code: u16 = v.split(' ').next().unwrap().parse().unwrap();
+            resp = resp.status(code);
+        } else {
+            resp = resp.header(k, v);
+        }
+    }
+    resp.body(Body::from(out[split.0 + split.1..].to_vec()))
+        .unwrap()
+}
+
+/// `git http-backend` as a CGI behind HTTP basic auth (bob / s3cret), serving `base`.
+async fn smart_http(base: PathBuf) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use base64::Engine as _;
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("bob:s3cret")
+    );
+    let unauthorized = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = unauthorized.clone();
+    let app = axum::Router::new()
+        .fallback(move |req: Request<Body>| cgi(base.clone(), want.clone(), counter.clone(), req));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), unauthorized)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_basic_auth_through_the_credential_helper() {
+    if !have_git() {
+        return;
+    }
+    let r = make_repo("git-http", "main");
+    let base = r.dir.parent().unwrap().to_path_buf();
+    let (server, unauthorized) = smart_http(base).await;
+    let url = format!("{server}/repo");
+    let cache = operator::temp_dir("git-http-cache");
+    let src = GitSource::new(
+        GitConfig {
+            fetch_ttl: Duration::ZERO,
+            ..GitConfig::new(cache.clone())
+        },
+        None,
+    );
+    let secret = |u: &str, p: &str| {
+        let data = [("username", u), ("password", p)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect();
+        GitAuth::from_secret_data(&data).unwrap()
+    };
+
+    let got = src
+        .fetch(&req(&url, "main", "charts/app"), &secret("bob", "s3cret"))
+        .await
+        .unwrap();
+    assert_eq!(got.commit, r.c2);
+    assert!(
+        unauthorized.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the server challenged first, the helper answered"
+    );
+
+    // No credentials: no prompt, a prompt failure instead of a hang.
+    let t0 = Instant::now();
+    let e = src
+        .fetch(&req(&url, "main", "charts/app"), &GitAuth::anonymous())
+        .await
+        .unwrap_err();
+    eprintln!("anonymous: {e}");
+    assert_eq!(e.reason(), "GitError", "{e}");
+    assert!(t0.elapsed() < Duration::from_secs(30));
+
+    let e = src
+        .fetch(
+            &req(&url, "main", "charts/app"),
+            &secret("bob", "wrong-pass"),
+        )
+        .await
+        .unwrap_err();
+    let msg = e.to_string();
+    eprintln!("wrong password: {msg}");
+    assert!(msg.contains(&url), "names the repository: {msg}");
+    assert!(!msg.contains("wrong-pass"), "{msg}");
+
+    // No session directory (credential helper, keys) is left behind, and no mirror
+    // config holds the URL or the credentials.
+    let tmp: Vec<_> = std::fs::read_dir(cache.join("git/tmp")).unwrap().collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    for e in std::fs::read_dir(cache.join("git")).unwrap() {
+        let p = e.unwrap().path().join("config");
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            assert!(!text.contains("s3cret") && !text.contains("bob"), "{text}");
+        }
+    }
+}
