@@ -277,7 +277,9 @@ pub(crate) fn run(
         set_name,
         layers: vec![trees],
         opts,
-        out: String::new(),
+        // The output is usually about as long as the template text: start there rather than
+        // growing from empty.
+        out: String::with_capacity(tree.text.len().min(64 * 1024)),
         vars: Vec::with_capacity(16),
         frame: 0,
         tree,
@@ -720,7 +722,8 @@ impl<'t> Exec<'t> {
         if self.nest >= self.opts.max_depth {
             return Err(self.depth_error());
         }
-        let saved_out = std::mem::take(&mut self.out);
+        // Included helpers print a line or a few: skip the smallest growth steps.
+        let saved_out = std::mem::replace(&mut self.out, String::with_capacity(64));
         let (saved_tree, saved_cur, saved_frame, saved_depth) =
             (self.tree, self.cur, self.frame, self.depth);
         let saved_len = self.vars.len();

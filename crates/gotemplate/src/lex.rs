@@ -390,11 +390,11 @@ impl<'a> Lexer<'a> {
             && rest.get(1) == Some(&b'-')
             && rest
                 .get(TRIM_MARKER_LEN..)
-                .is_some_and(|r| r.starts_with(delim))
+                .is_some_and(|r| starts_with_bytes(r, delim))
         {
             return (true, true);
         }
-        (rest.starts_with(delim), false)
+        (starts_with_bytes(rest, delim), false)
     }
 
     fn lex_left_delim(&mut self) -> Step<'a> {
@@ -463,6 +463,19 @@ impl<'a> Lexer<'a> {
                 return self.lex_right_delim();
             }
             return self.errorf("unclosed left paren".into());
+        }
+        // ASCII fast path: the common tokens start with a byte that says what they are, so
+        // skip decoding the character only to put it back (`next` then `backup` leave the
+        // position and line unchanged).
+        match self.input.as_bytes().get(self.pos) {
+            None => {
+                self.at_eof = true;
+                return self.errorf("unclosed action".into());
+            }
+            Some(b' ' | b'\t' | b'\r' | b'\n') => return self.lex_space(),
+            Some(b'+' | b'-' | b'0'..=b'9') => return self.lex_number(),
+            Some(&b) if b == b'_' || b.is_ascii_alphabetic() => return self.lex_identifier(),
+            _ => {}
         }
         let Some(r) = self.next() else {
             return self.errorf("unclosed action".into());
@@ -540,10 +553,12 @@ impl<'a> Lexer<'a> {
         }
         // A trim-marked right delimiter starts with a space: leave that space to it.
         let before = self.pos.saturating_sub(1);
-        if has_right_trim_marker(self.rest(before))
-            && self
-                .rest(before + TRIM_MARKER_LEN)
-                .starts_with(self.right_delim)
+        let bytes = self.input.as_bytes();
+        if bytes.get(before + 1) == Some(&b'-')
+            && bytes.get(before).is_some_and(|&b| is_space_byte(b))
+            && bytes
+                .get(before + TRIM_MARKER_LEN..)
+                .is_some_and(|r| starts_with_bytes(r, self.right_delim.as_bytes()))
         {
             self.backup();
             if num_spaces == 1 {
@@ -573,6 +588,12 @@ impl<'a> Lexer<'a> {
     /// at the end of input (Go's `next`/`backup` loop, without decoding ASCII).
     fn scan_alphanumerics(&mut self) -> Option<char> {
         loop {
+            // Skip the ASCII run in one pass, then look at what stopped it.
+            let rest = self.input.as_bytes().get(self.pos..).unwrap_or(&[]);
+            self.pos += rest
+                .iter()
+                .position(|&b| !ASCII_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
             match self.input.as_bytes().get(self.pos) {
                 None => {
                     self.at_eof = true;
@@ -633,7 +654,11 @@ impl<'a> Lexer<'a> {
                 true
             }
             Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
-            Some(_) => self.rest(self.pos).starts_with(self.right_delim),
+            Some(_) => self
+                .input
+                .as_bytes()
+                .get(self.pos..)
+                .is_some_and(|r| starts_with_bytes(r, self.right_delim.as_bytes())),
         }
     }
 
@@ -807,6 +832,28 @@ fn find_byte(s: &[u8], byte: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// ASCII bytes that continue an identifier (`_`, letters, digits); false for every
+/// non-ASCII byte, which the caller decodes.
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b == b'_' || b.is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
+/// `rest.starts_with(delim)` without a `memcmp` call for the usual two-byte delimiters.
+fn starts_with_bytes(rest: &[u8], delim: &[u8]) -> bool {
+    match (delim, rest) {
+        ([a, b], [x, y, ..]) => a == x && b == y,
+        ([_, _], _) => false,
+        _ => rest.starts_with(delim),
+    }
+}
+
 fn count_newlines(s: &str) -> usize {
     let pat = LO_BYTES.wrapping_mul(u64::from(b'\n'));
     let mut chunks = s.as_bytes().chunks_exact(8);
@@ -843,11 +890,6 @@ pub(crate) fn is_alphanumeric(r: char) -> bool {
 fn has_left_trim_marker(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
-}
-
-fn has_right_trim_marker(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 2 && is_space_byte(b[0]) && b[1] == b'-'
 }
 
 fn right_trim_length(s: &str) -> usize {
