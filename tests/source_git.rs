@@ -815,3 +815,86 @@ async fn https_basic_auth_through_the_credential_helper() {
         }
     }
 }
+
+/// SSH: git runs the configured ssh with our key file (0600, the Secret's bytes), no user
+/// config, batch mode, and the Secret's `known_hosts` pinned. A fake ssh records what it got.
+#[tokio::test]
+async fn ssh_identity_and_known_hosts_reach_ssh() {
+    if !have_git() {
+        return;
+    }
+    let dir = operator::temp_dir("git-ssh");
+    let fake = dir.join("fake-ssh");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > {d}/args\nprev=\nfor a in \"$@\"; do\n  if [ \"$prev\" = -i ]; then cat \"$a\" > {d}/key; stat -c %a \"$a\" > {d}/mode; fi\n  case \"$a\" in UserKnownHostsFile=*) cat \"${{a#UserKnownHostsFile=}}\" > {d}/kh ;; esac\n  prev=$a\ndone\necho 'fake ssh: denied' >&2\nexit 255\n",
+        d = dir.display()
+    );
+    write(&dir, "fake-ssh", &script);
+    let st = Command::new("chmod").arg("755").arg(&fake).status();
+    if !st.is_ok_and(|s| s.success()) {
+        eprintln!("SKIP: cannot make the fake ssh executable");
+        return;
+    }
+    let src = GitSource::new(
+        GitConfig {
+            ssh: fake,
+            ..GitConfig::new(dir.join("cache"))
+        },
+        None,
+    );
+    let data = [
+        (
+            "identity",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+        ),
+        (
+            "known_hosts",
+            "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE\n",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    let auth = GitAuth::from_secret_data(&data).unwrap();
+    let e = src
+        .fetch(
+            &req("git@git.example.com:org/charts.git", "main", "app"),
+            &auth,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason(), "GitError", "{e}");
+    assert!(e.to_string().contains("fake ssh: denied"), "{e}");
+    let args = std::fs::read_to_string(dir.join("args")).unwrap();
+    for want in [
+        "BatchMode=yes",
+        "IdentitiesOnly=yes",
+        "StrictHostKeyChecking=yes",
+        "git@git.example.com",
+    ] {
+        assert!(
+            args.lines().any(|l| l == want || l.contains(want)),
+            "{want} in {args}"
+        );
+    }
+    assert!(
+        args.lines().any(|l| l == "/dev/null"),
+        "-F /dev/null: {args}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("key")).unwrap(),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mode")).unwrap().trim(),
+        "600"
+    );
+    assert!(std::fs::read_to_string(dir.join("kh"))
+        .unwrap()
+        .contains("git.example.com ssh-ed25519"));
+    // The key file went away with the session.
+    let left: Vec<_> = std::fs::read_dir(dir.join("cache/git/tmp"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -71,6 +71,9 @@ pub struct GitConfig {
     pub fetch_ttl: Duration,
     /// The git program.
     pub git: PathBuf,
+    /// The ssh program git runs for SSH URLs (letters, digits and `/._-+` only: it goes
+    /// into `GIT_SSH_COMMAND`).
+    pub ssh: PathBuf,
     /// Nesting bound of `file://` dependencies.
     pub max_dependency_depth: usize,
 }
@@ -84,6 +87,7 @@ impl GitConfig {
             timeout: Duration::from_secs(120),
             fetch_ttl: Duration::from_secs(30),
             git: PathBuf::from("git"),
+            ssh: PathBuf::from("ssh"),
             max_dependency_depth: 8,
         }
     }
@@ -810,8 +814,14 @@ impl GitSource {
 
         // SSH: our key only, no agent, no user config; host keys pinned by `known_hosts`
         // when given, else trusted on first use per mirror.
+        let ssh_program = shell_safe(&self.cfg.ssh).ok_or_else(|| {
+            GitError::GitUnavailable(format!(
+                "ssh program {:?} has characters other than letters, digits and / . _ - +",
+                self.cfg.ssh
+            ))
+        })?;
         let mut ssh = format!(
-            "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o ConnectTimeout={}",
+            "{ssh_program} -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o ConnectTimeout={}",
             self.cfg.timeout.as_secs().clamp(1, 300)
         );
         if let Some(id) = &auth.identity {
