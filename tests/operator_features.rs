@@ -751,3 +751,112 @@ async fn forced_update_recreates_what_cannot_be_replaced() {
     let err = applier.update_all(&manifest("4"), true).await.unwrap_err();
     assert!(err.contains("replacing ConfigMap fr-config"), "{err}");
 }
+
+fn helm_oracle() -> Option<PathBuf> {
+    let p = std::env::var_os("HELM_ORACLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/tools/helm-oracle"));
+    p.is_file().then_some(p)
+}
+
+fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// (name, phase, delete policies) of the test hooks of a stored revision.
+async fn test_hook_records(
+    client: &Client,
+    name: &str,
+    version: i64,
+) -> Vec<(String, String, Vec<String>)> {
+    let rel = storage(client).get(name, version).await.unwrap();
+    rel.hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == "test"))
+        .map(|h| {
+            (
+                h.name.clone(),
+                h.last_run.phase.clone(),
+                h.delete_policies.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Real Helm (v4.2.3 through helm-oracle) reads the test runs the operator recorded, and
+/// its own `helm test` of the release records them the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_helm_sees_and_repeats_the_recorded_tests() {
+    let Some(tool) = helm_oracle() else {
+        eprintln!("helm-oracle not available; skipping");
+        return;
+    };
+    let running = kube_sandbox::start().await.unwrap();
+    let client = running.client().unwrap();
+    install_crd(&client).await;
+    let kc = temp_dir("helm-test").join("kubeconfig.yaml");
+    running.write_kubeconfig(&kc).unwrap();
+    let repo = features_repo("helm-test");
+    let stop = start_controller(&client);
+    apply_hr(
+        &client,
+        &doc("ht", &repo, json!({}), json!({"test": {"enable": true}})),
+    )
+    .await;
+    wait_history(&client, "ht", &[(1, "deployed")]).await;
+    wait_tested(&client, "ht", ConditionStatus::True).await;
+    let ours = test_hook_records(&client, "ht", 1).await;
+    drop(stop);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let kcs = kc.to_string_lossy().to_string();
+    let (ok, text) = oracle(
+        &tool,
+        &[
+            "cluster",
+            "status",
+            "ht",
+            "--kubeconfig",
+            &kcs,
+            "--namespace",
+            NS,
+        ],
+    );
+    assert!(ok, "helm status failed: {text}");
+    assert!(text.contains("\"status\": \"deployed\""), "{text}");
+
+    let (ok, text) = oracle(
+        &tool,
+        &[
+            "cluster",
+            "test",
+            "ht",
+            "--kubeconfig",
+            &kcs,
+            "--namespace",
+            NS,
+        ],
+    );
+    // The run completes and is recorded; only fetching the Pod logs afterwards fails,
+    // since the sandbox serves no `pods/log`.
+    assert!(
+        ok || text.contains("unable to get pod logs for ht-test-pod"),
+        "helm test failed: {text}"
+    );
+    let helms = test_hook_records(&client, "ht", 1).await;
+    assert_eq!(
+        ours, helms,
+        "helm test records its runs as the operator did"
+    );
+    assert_eq!(helms[0].2, vec!["before-hook-creation".to_string()]);
+    assert_eq!(history(&client, "ht").await.len(), 1, "no new revision");
+}
