@@ -227,6 +227,12 @@ async fn missing_ref_and_paths_are_clear_errors() {
     assert_eq!(e.reason(), "InvalidChart", "{e}");
     assert!(e.to_string().contains("Chart.yaml file is missing"), "{e}");
 
+    let e = src.fetch(&req(&url, "main", ""), &anon).await.unwrap_err();
+    assert!(
+        e.to_string().contains("Chart.yaml file is missing"),
+        "root: {e}"
+    );
+
     let e = src
         .fetch(&req(&url, "main", "docs/README.txt"), &anon)
         .await

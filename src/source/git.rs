@@ -900,9 +900,12 @@ impl GitSource {
             cmd.arg("-c").arg(c);
         }
         cmd.args(fixed).args(user);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| GitError::GitUnavailable(format!("{}: {e}", self.cfg.git.display())))?;
+        let mut child = cmd.spawn().map_err(|e| {
+            GitError::GitUnavailable(format!(
+                "{}: {e} (Git chart sources need the git program in the operator's image)",
+                self.cfg.git.display()
+            ))
+        })?;
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(GitError::GitUnavailable(
                 "no pipes to the git process".into(),
