@@ -85,6 +85,57 @@ impl PartialEq<&str> for Name {
     }
 }
 
+/// A list that holds a single element inline: most pipelines have one command and many
+/// commands one operand, so those need no allocation of their own.
+#[derive(Debug, Clone, Default)]
+pub enum Seq<T> {
+    /// No element.
+    #[default]
+    Empty,
+    /// Exactly one element.
+    One(T),
+    /// Two or more elements.
+    Many(Vec<T>),
+}
+
+impl<T> Seq<T> {
+    /// Appends `item`.
+    pub fn push(&mut self, item: T) {
+        *self = match std::mem::take(self) {
+            Seq::Empty => Seq::One(item),
+            Seq::One(first) => Seq::Many(vec![first, item]),
+            Seq::Many(mut items) => {
+                items.push(item);
+                Seq::Many(items)
+            }
+        };
+    }
+
+    /// The elements as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            Seq::Empty => &[],
+            Seq::One(item) => std::slice::from_ref(item),
+            Seq::Many(items) => items,
+        }
+    }
+}
+
+impl<T> Deref for Seq<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Seq<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
 /// One parsed template: the top-level text of a file or the body of a `define`/`block`.
 #[derive(Debug, Clone)]
 pub struct Tree {
@@ -247,7 +298,7 @@ pub struct CommandNode {
     /// Offset.
     pub pos: Pos,
     /// The operands.
-    pub args: Vec<Arg>,
+    pub args: Seq<Arg>,
 }
 
 /// An operand.
@@ -575,5 +626,44 @@ impl fmt::Display for NumberNode {
 impl fmt::Display for StringNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.quoted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_keeps_order_from_inline_to_heap() {
+        let mut s: Seq<u32> = Seq::default();
+        assert!(s.is_empty());
+        for i in 0..5 {
+            s.push(i);
+            assert_eq!(s.len(), i as usize + 1);
+        }
+        assert_eq!(s.as_slice(), &[0, 1, 2, 3, 4]);
+        assert_eq!((&s).into_iter().sum::<u32>(), 10);
+    }
+
+    #[test]
+    fn names_share_the_text_and_reject_bad_spans() {
+        let src: Arc<str> = Arc::from("{{ .a.b }} é");
+        let n = Name::new(&src, 3, 7);
+        assert_eq!(n, ".a.b");
+        assert_eq!(n.to_string(), ".a.b");
+        // Out of range or inside a UTF-8 sequence: empty, never a panic.
+        assert_eq!(Name::new(&src, 3, 99), "");
+        assert_eq!(Name::new(&src, 12, 13), "");
+        assert_eq!(Name::new(&src, 7, 3), "");
+        let v = VariableNode {
+            pos: 0,
+            ident: Name::owned("$x.a.b"),
+        };
+        assert_eq!((v.name(), v.fields()), ("$x", Some("a.b")));
+        let f = FieldNode {
+            pos: 0,
+            ident: Name::owned(".Values.x"),
+        };
+        assert_eq!(f.fields(), "Values.x");
     }
 }

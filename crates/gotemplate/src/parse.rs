@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::ast::{
     ActionNode, Arg, BoolNode, BranchNode, ChainNode, CommandNode, FieldNode, IdentifierNode,
-    KeywordNode, ListNode, Name, Node, NumberNode, PipeNode, Pos, StringNode, TemplateNode,
+    KeywordNode, ListNode, Name, Node, NumberNode, PipeNode, Pos, Seq, StringNode, TemplateNode,
     TextNode, Tree, VariableNode,
 };
 use crate::builtins::BUILTIN_NAMES;
@@ -650,7 +650,7 @@ impl<'a> Parser<'a> {
     fn command(&mut self) -> PResult<CommandNode> {
         let mut cmd = CommandNode {
             pos: self.peek_non_space().pos,
-            args: Vec::new(),
+            args: Seq::Empty,
         };
         loop {
             self.peek_non_space();
