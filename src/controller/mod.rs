@@ -177,6 +177,8 @@ async fn with_finalizer(
     let name = hr.name_any();
     if hr.metadata.deletion_timestamp.is_some() {
         if !ours {
+            // Not ours to uninstall, but stop watching what it referenced.
+            ctx.refs.forget(&hr);
             return Ok(Action::await_change());
         }
         let action = cleanup(&hr, ctx).await?;
