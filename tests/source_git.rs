@@ -904,3 +904,51 @@ async fn ssh_identity_and_known_hosts_reach_ssh() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Idle mirrors are deleted when another mirror is created.
+#[tokio::test]
+async fn idle_mirrors_are_collected() {
+    if !have_git() {
+        return;
+    }
+    let a = make_repo("git-gc-a", "main");
+    let b = make_repo("git-gc-b", "main");
+    let cache = operator::temp_dir("git-gc").join("cache");
+    let src = GitSource::new(
+        GitConfig {
+            mirror_max_idle: Duration::ZERO,
+            ..GitConfig::new(cache.clone())
+        },
+        None,
+    );
+    let mirrors = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(cache.join("git"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.len() == 64 && !n.contains('.'))
+            .collect();
+        v.sort();
+        v
+    };
+    let anon = GitAuth::anonymous();
+    let url_a = file_url(&a.dir);
+    src.fetch(&req(&url_a, "main", "charts/app"), &anon)
+        .await
+        .unwrap();
+    let first = mirrors();
+    assert_eq!(first.len(), 1);
+    std::thread::sleep(Duration::from_millis(20));
+    src.fetch(&req(&file_url(&b.dir), "main", "charts/app"), &anon)
+        .await
+        .unwrap();
+    let second = mirrors();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_ne!(first, second, "the idle mirror of A went away");
+    // A is simply mirrored again when needed.
+    let again = src
+        .fetch(&req(&url_a, "main", "charts/app"), &anon)
+        .await
+        .unwrap();
+    assert_eq!(again.commit, a.c2);
+}

@@ -76,6 +76,8 @@ pub struct GitConfig {
     pub ssh: PathBuf,
     /// Nesting bound of `file://` dependencies.
     pub max_dependency_depth: usize,
+    /// Mirrors unused for this long are deleted (checked whenever a mirror is created).
+    pub mirror_max_idle: Duration,
 }
 
 impl GitConfig {
@@ -89,6 +91,7 @@ impl GitConfig {
             git: PathBuf::from("git"),
             ssh: PathBuf::from("ssh"),
             max_dependency_depth: 8,
+            mirror_max_idle: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -654,6 +657,7 @@ impl GitSource {
         let _guard = lock.lock().await;
         let sess = self.session(req.url, auth, &key)?;
         let mirror = self.git_dir().join(&key);
+        touch(&mirror.join("HEAD"));
         let git_ref = req.git_ref;
 
         let mut fetched_now = false;
@@ -989,10 +993,52 @@ impl GitSource {
             .await?;
         self.fetch_into(sess, &tmp, url).await?;
         match std::fs::rename(&tmp, mirror) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.collect_garbage();
+                Ok(())
+            }
             // Someone else made it meanwhile: theirs is as good.
             Err(_) if mirror.join("HEAD").is_file() => Ok(()),
             Err(e) => Err(cache_err(mirror, e)),
+        }
+    }
+
+    /// Deletes mirrors idle for longer than `mirror_max_idle` (their `HEAD` is touched on
+    /// every use) that nobody in this process holds, and session directories left behind by
+    /// a crash.
+    fn collect_garbage(&self) {
+        let dir = self.git_dir();
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let idle = |p: &Path, max: Duration| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > max)
+        };
+        for e in rd.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = e.path();
+            if name.len() == 64 && is_hex(&name) && path.is_dir() {
+                let lock = self.locks.get(&name);
+                let Ok(_held) = lock.try_lock() else {
+                    continue;
+                };
+                if idle(&path.join("HEAD"), self.cfg.mirror_max_idle) {
+                    let _ = std::fs::remove_dir_all(&path);
+                    let _ = std::fs::remove_file(dir.join(format!("{name}.known_hosts")));
+                }
+            }
+        }
+        if let Ok(rd) = std::fs::read_dir(dir.join("tmp")) {
+            for e in rd.filter_map(Result::ok) {
+                // Sessions live for one fetch; a day-old one was left by a crash.
+                if idle(&e.path(), Duration::from_secs(24 * 3600)) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
         }
     }
 
@@ -1279,6 +1325,13 @@ impl GitSource {
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(files)
+    }
+}
+
+/// Marks a mirror as used now (best effort).
+fn touch(p: &Path) {
+    if let Ok(f) = std::fs::OpenOptions::new().write(true).open(p) {
+        let _ = f.set_modified(SystemTime::now());
     }
 }
 
