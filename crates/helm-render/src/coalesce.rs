@@ -20,11 +20,14 @@ pub fn deep_copy(v: &Value) -> Value {
     }
 }
 
-/// Deep copy of a map, keeping its Go type.
+/// Deep copy of a map, keeping its Go type. The entries are cloned in one go (keys and
+/// scalars are shared, immutable) and only nested maps and lists are replaced by copies.
 pub fn deep_copy_map(m: &Map) -> Map {
-    let out = Map::with_kind(m.kind().clone());
+    let out = m.shallow_copy();
     for (k, v) in m.entries() {
-        out.insert(&*k, deep_copy(&v));
+        if matches!(v, Value::Map(_) | Value::List(_)) {
+            out.insert(&*k, deep_copy(&v));
+        }
     }
     out
 }

@@ -10,6 +10,8 @@ struct Rule {
     pattern: Option<Vec<char>>,
     /// The pattern has no `*`, `?`, `[` or `\\`: a plain string comparison decides.
     literal: Option<String>,
+    /// The pattern is `*` and then such a literal (`*.orig`): a suffix test decides.
+    suffix: Option<String>,
     negate: bool,
     dir_only: bool,
     anchored: bool,
@@ -50,13 +52,19 @@ impl IgnoreRules {
             let rule = rule.trim_end_matches('/');
             let anchored = rule.starts_with('/');
             let rule = rule.trim_start_matches('/');
-            let literal = (!rule.contains(['*', '?', '[', '\\'])).then(|| rule.to_string());
+            let is_literal = |t: &str| !t.contains(['*', '?', '[', '\\']);
+            let literal = is_literal(rule).then(|| rule.to_string());
+            let suffix = rule
+                .strip_prefix('*')
+                .filter(|rest| is_literal(rest))
+                .map(str::to_string);
             rules.push(Rule {
                 pattern: {
                     let chars: Vec<char> = rule.chars().collect();
                     validate(&chars).map(|()| chars)
                 },
                 literal,
+                suffix,
                 negate,
                 dir_only,
                 anchored,
@@ -78,9 +86,13 @@ impl IgnoreRules {
         for r in &self.rules {
             let whole = r.anchored || r.structural;
             let target = if whole { path } else { base };
-            let matched = match &r.literal {
-                Some(lit) => lit == target,
-                None => r.pattern.as_deref().is_some_and(|pattern| {
+            let matched = match (&r.literal, &r.suffix) {
+                (Some(lit), _) => lit == target,
+                // `*` matches any run of characters other than `/`.
+                (None, Some(sfx)) => target
+                    .strip_suffix(sfx.as_str())
+                    .is_some_and(|head| !head.contains('/')),
+                (None, None) => r.pattern.as_deref().is_some_and(|pattern| {
                     let chars = if whole {
                         path_chars.get_or_insert_with(|| path.chars().collect())
                     } else {
@@ -268,5 +280,34 @@ mod tests {
         assert!(r.ignored("top.txt", false));
         assert!(r.ignored("templates/.hidden", false));
         assert!(!r.ignored("templates/ok.yaml", false));
+    }
+
+    #[test]
+    fn literal_and_suffix_fast_paths_agree_with_filepath_match() {
+        let paths = [
+            "a.bak",
+            "d/a.bak",
+            ".bak",
+            "a.txt",
+            "dir/x.yaml",
+            "dir/sub/x.yaml",
+            "b~",
+            "x",
+        ];
+        for pattern in ["*.bak", "*", "a.txt", "dir/*.yaml", "*~", "x*", "*/x.yaml"] {
+            let rules = IgnoreRules::parse(pattern);
+            for path in paths {
+                let target = if pattern.contains('/') {
+                    path
+                } else {
+                    path.rsplit('/').next().unwrap_or(path)
+                };
+                assert_eq!(
+                    rules.ignored(path, false),
+                    match_path(pattern, target) == Some(true),
+                    "{pattern} on {path}"
+                );
+            }
+        }
     }
 }

@@ -179,7 +179,7 @@ fn head_of(doc: &str, file: &str) -> Result<Head, ManifestError> {
 }
 
 /// Bytes of rendered documents whose heads [`head_of`] keeps.
-const HEAD_CACHE_MAX_BYTES: usize = 16 * 1024 * 1024;
+const HEAD_CACHE_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// What the value of the current mapping key means for the head.
 enum Slot {

@@ -11,6 +11,7 @@
 
 use gotemplate::{List, Map, Str, Value};
 
+use crate::content_cache::ContentCache;
 use crate::json::{format_float_g, format_float_json, object_json, JsonView};
 use crate::values::{go_parse_int, resolve_plain, GoYaml};
 
@@ -83,6 +84,24 @@ pub fn to_yaml_pretty(v: &Value) -> Result<String, YamlError> {
 
 /// Helm's `fromYaml`: the first document as a map; errors go into the `Error` key.
 pub fn from_yaml(text: &str) -> Map {
+    // Charts decode the same texts on every render (`.Files.Get x | fromYaml`, included
+    // helpers): results are cached by the text, and each call gets its own deep copy.
+    static CACHE: std::sync::OnceLock<ContentCache<Map>> = std::sync::OnceLock::new();
+    let cached = CACHE
+        .get_or_init(|| ContentCache::new(FROM_YAML_CACHE_MAX_BYTES))
+        .get_or_try(text.as_bytes(), || {
+            Ok::<_, std::convert::Infallible>(from_yaml_uncached(text))
+        });
+    match cached {
+        Ok(m) => crate::coalesce::deep_copy_map(&m),
+        Err(never) => match never {},
+    }
+}
+
+/// Bytes of `fromYaml` input texts whose results [`from_yaml`] keeps.
+const FROM_YAML_CACHE_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+fn from_yaml_uncached(text: &str) -> Map {
     let m = Map::new();
     match crate::values::parse_yaml_document(text) {
         Err(e) => m.insert("Error", Value::str(e.0)),

@@ -110,6 +110,25 @@ fn validate_metadata(m: &str) -> Result<(), String> {
 impl Version {
     /// Masterminds' `NewVersion` (coercing: `v1.2` is 1.2.0, leading zeros allowed).
     pub fn parse(v: &str) -> Result<Version, String> {
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        type Cache = Mutex<HashMap<String, Result<Version, String>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Mutex::default);
+        if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(v) {
+            return hit.clone();
+        }
+        let parsed = Self::parse_uncached(v);
+        let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.len() >= CONSTRAINT_CACHE_SIZE {
+            guard.clear();
+        }
+        guard.insert(v.to_string(), parsed.clone());
+        parsed
+    }
+
+    /// [`Version::parse`] without its cache (the same texts recur in every render).
+    fn parse_uncached(v: &str) -> Result<Version, String> {
         let re = go_regex(&format!("^{LOOSE_SEMVER}$"))?;
         let m = submatch(&re, v).ok_or_else(|| ERR_INVALID_SEMVER.to_string())?;
         let g = |i: usize| m.get(i).map(String::as_str).unwrap_or("");
@@ -401,7 +420,7 @@ impl Object for VersionObject {
 }
 
 /// One constraint of a group (`>=1.2`, `~1.x`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Constraint {
     con: Version,
     op: String,
@@ -415,14 +434,38 @@ fn is_x(s: &str) -> bool {
 }
 
 /// Masterminds' `Constraints`: OR-groups of AND-ed constraints.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Constraints {
     groups: Vec<(Vec<Constraint>, bool)>,
 }
 
+/// Parsed constraints (and versions) kept by [`Constraints::parse`] ([`Version::parse`])
+/// before the cache is emptied.
+const CONSTRAINT_CACHE_SIZE: usize = 256;
+
 impl Constraints {
-    /// Masterminds' `NewConstraint`.
+    /// Masterminds' `NewConstraint`, through a process-wide cache: charts check the same few
+    /// constraints (`semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version`) many times
+    /// per render, and parsing goes through several large regular expressions.
     pub fn parse(c: &str) -> Result<Constraints, String> {
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        type Cache = Mutex<HashMap<String, Result<Constraints, String>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Mutex::default);
+        if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(c) {
+            return hit.clone();
+        }
+        let parsed = Self::parse_uncached(c);
+        let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.len() >= CONSTRAINT_CACHE_SIZE {
+            guard.clear();
+        }
+        guard.insert(c.to_string(), parsed.clone());
+        parsed
+    }
+
+    fn parse_uncached(c: &str) -> Result<Constraints, String> {
         let c = rewrite_range(c)?;
         let valid = go_regex(&format!(
             r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
