@@ -1,6 +1,7 @@
 //! Chart fetching for the reconciler: the `ChartFetcher` trait and `LocalDirFetcher`
-//! (`file://` repositories and local Git paths). The HTTP/S3 sources in `crate::source`
-//! plug in behind the same trait; chart digests are computed here from the stored form so
+//! (`file://` repositories, and `chart.git` URLs naming a local directory that is not a Git
+//! repository: a local-development convenience). The HTTP/S3/OCI/Git sources in
+//! `crate::source` plug in behind the same trait (`crate::fetch`); chart digests are computed here from the stored form so
 //! a release Helm wrote and one we wrote compare equal.
 
 use std::path::{Path, PathBuf};
