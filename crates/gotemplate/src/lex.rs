@@ -4,9 +4,11 @@
 //! where the failing item started).
 //!
 //! Go runs a state machine that stops after each emitted item; this lexer does the same
-//! without goroutines: [`Lexer::next_item`] runs states until one emits. Item values borrow
-//! the input (no allocation per token); error messages are kept in the lexer and referenced by
-//! index from the error item.
+//! without goroutines: [`Lexer::next_item`] runs states until one emits. Outside actions that
+//! is a small loop (comments emit nothing); inside an action every state emits, so the states
+//! call each other directly and return the item. Item values borrow the input (no allocation
+//! per token); error messages are kept in the lexer and referenced by index from the error
+//! item.
 
 use std::fmt::Write as _;
 
