@@ -23,7 +23,8 @@ use rand::RngCore;
 /// Limbs of the product buffer: `2N + 1` for the largest size (N = 32).
 const SCRATCH: usize = 65;
 
-/// Odd primes below this bound sieve the candidates.
+/// Odd primes below this bound sieve the candidates. (The residues are taken 16 bits at a
+/// time, which keeps `fastmod` below 2^32 only for primes below 2^16.)
 const SIEVE_LIMIT: u32 = 1 << 16;
 
 /// The odd primes below [`SIEVE_LIMIT`] with Lemire's `fastmod` multiplier for each.
@@ -339,34 +340,34 @@ impl<const N: usize> Mont<N> {
         self.finish(t)
     }
 
-    /// `a * b / R mod n` by coarsely integrated operand scanning over fixed-size arrays, which
-    /// the compiler unrolls completely: the release-build form of [`Mont::mul`].
+    /// `a * b / R mod n` by operand scanning with the reduction fused into each row, over
+    /// fixed-size arrays the compiler unrolls completely: the release-build form of
+    /// [`Mont::mul`].
     #[inline(always)]
     fn mul_cios(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         let mut t = [0u64; N];
         let mut t_hi: u64 = 0;
         for &bi in b.iter() {
-            let mut carry: u64 = 0;
-            for j in 0..N {
-                let s = u128::from(t[j]) + u128::from(a[j]) * u128::from(bi) + u128::from(carry);
-                t[j] = s as u64;
-                carry = (s >> 64) as u64;
-            }
-            let s = u128::from(t_hi) + u128::from(carry);
-            let mid = s as u64;
-            let top = (s >> 64) as u64;
-            let m = t[0].wrapping_mul(self.n0inv);
-            let s = u128::from(t[0]) + u128::from(m) * u128::from(self.n[0]);
-            let mut carry = (s >> 64) as u64;
+            // The reduction factor is known from the low words alone, so the product row and
+            // the reduction row run in one pass over `t` (two carry chains).
+            let m = t[0]
+                .wrapping_add(a[0].wrapping_mul(bi))
+                .wrapping_mul(self.n0inv);
+            let s = u128::from(t[0]) + u128::from(a[0]) * u128::from(bi);
+            let mut c1 = (s >> 64) as u64;
+            let s2 = u128::from(s as u64) + u128::from(m) * u128::from(self.n[0]);
+            let mut c2 = (s2 >> 64) as u64;
             for j in 1..N {
-                let s =
-                    u128::from(t[j]) + u128::from(m) * u128::from(self.n[j]) + u128::from(carry);
-                t[j - 1] = s as u64;
-                carry = (s >> 64) as u64;
+                let s = u128::from(t[j]) + u128::from(a[j]) * u128::from(bi) + u128::from(c1);
+                c1 = (s >> 64) as u64;
+                let s2 =
+                    u128::from(s as u64) + u128::from(m) * u128::from(self.n[j]) + u128::from(c2);
+                c2 = (s2 >> 64) as u64;
+                t[j - 1] = s2 as u64;
             }
-            let s = u128::from(mid) + u128::from(carry);
+            let s = u128::from(t_hi) + u128::from(c1) + u128::from(c2);
             t[N - 1] = s as u64;
-            t_hi = top + (s >> 64) as u64;
+            t_hi = (s >> 64) as u64;
         }
         if t_hi != 0 || geq(&t, &self.n) {
             sub_assign(&mut t, &self.n);
