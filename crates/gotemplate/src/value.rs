@@ -357,6 +357,9 @@ impl MapKind {
     }
 }
 
+/// Maps up to this size are searched linearly by [`Map::get`].
+const SMALL_MAP: usize = 8;
+
 /// A Go `map[string]X`: shared and mutable. Every clone refers to the same map, so a function
 /// that sets a key (`set`, `unset`, `merge`) is seen by every holder, as in Go.
 ///
@@ -424,7 +427,17 @@ impl Map {
 
     /// Value stored under `key`.
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.read().get(key).cloned()
+        let m = self.read();
+        // Small maps (`.Release`, `.Chart`, most values sub-maps) are one B-tree leaf, which
+        // `get` searches with a full string comparison per key; comparing lengths first
+        // skips almost all of those.
+        if m.len() <= SMALL_MAP {
+            return m
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .map(|(_, v)| v.clone());
+        }
+        m.get(key).cloned()
     }
 
     /// True when `key` is present.
@@ -578,6 +591,23 @@ pub trait Object: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn get_finds_keys_in_small_and_large_maps() {
+        for n in [0usize, 1, SMALL_MAP, SMALL_MAP + 1, 40] {
+            let m = Map::new();
+            for i in 0..n {
+                m.insert(format!("k{i}"), Value::Int(i as i64));
+            }
+            for i in 0..n {
+                assert!(
+                    matches!(m.get(&format!("k{i}")), Some(Value::Int(v)) if v == i as i64),
+                    "{n} {i}"
+                );
+            }
+            assert!(m.get("k").is_none() && m.get("k00").is_none() && m.get("").is_none());
+        }
+    }
 
     #[test]
     fn maps_are_shared_between_clones() {
