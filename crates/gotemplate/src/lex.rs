@@ -894,12 +894,13 @@ fn has_left_trim_marker(s: &str) -> bool {
     b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
 }
 
+// The trimmed characters are all ASCII, so counting bytes is counting characters.
 fn right_trim_length(s: &str) -> usize {
-    s.len() - s.trim_end_matches(is_space).len()
+    s.bytes().rev().take_while(|&b| is_space_byte(b)).count()
 }
 
 fn left_trim_length(s: &str) -> usize {
-    s.len() - s.trim_start_matches(is_space).len()
+    s.bytes().take_while(|&b| is_space_byte(b)).count()
 }
 
 /// Go's `%#U`: `U+0041 'A'` (the character only when printable).
