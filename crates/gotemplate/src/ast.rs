@@ -101,14 +101,15 @@ pub enum Seq<T> {
 impl<T> Seq<T> {
     /// Appends `item`.
     pub fn push(&mut self, item: T) {
-        *self = match std::mem::take(self) {
-            Seq::Empty => Seq::One(item),
-            Seq::One(first) => Seq::Many(vec![first, item]),
-            Seq::Many(mut items) => {
-                items.push(item);
-                Seq::Many(items)
+        match self {
+            Seq::Many(items) => items.push(item),
+            Seq::Empty => *self = Seq::One(item),
+            Seq::One(_) => {
+                if let Seq::One(first) = std::mem::take(self) {
+                    *self = Seq::Many(vec![first, item]);
+                }
             }
-        };
+        }
     }
 
     /// The elements as a slice.

@@ -459,8 +459,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_inside_action(&mut self) -> Item<'a> {
-        let (delim, _) = self.at_right_delim();
-        if delim {
+        // Only a space (" -}}") or the delimiter's first byte can start a right delimiter.
+        let first = self.input.as_bytes().get(self.pos).copied();
+        let maybe_delim = first
+            .is_some_and(|b| is_space_byte(b) || self.right_delim.as_bytes().first() == Some(&b));
+        if maybe_delim && self.at_right_delim().0 {
             if self.paren_depth == 0 {
                 return self.lex_right_delim();
             }
