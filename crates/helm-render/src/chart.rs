@@ -320,6 +320,21 @@ fn cached_values(data: &[u8]) -> Result<Map, ChartError> {
         .map(|m| crate::coalesce::deep_copy_map(&m))
 }
 
+/// `.helmignore` rules (Helm's defaults when the file is absent: empty text), through a
+/// cache keyed by the file's bytes.
+fn cached_ignore_rules(data: &[u8]) -> IgnoreRules {
+    static CACHE: OnceLock<ContentCache<IgnoreRules>> = OnceLock::new();
+    let parsed = CACHE
+        .get_or_init(|| ContentCache::new(LOAD_CACHE_MAX_BYTES))
+        .get_or_try(data, || {
+            Ok::<_, std::convert::Infallible>(IgnoreRules::parse(&utf8_text(data)))
+        });
+    match parsed {
+        Ok(rules) => rules,
+        Err(never) => match never {},
+    }
+}
+
 /// File bytes as text, invalid UTF-8 replaced by U+FFFD as Go's conversions do. Valid text
 /// (nearly always) is borrowed after `str::from_utf8`, whose ASCII fast path is several times
 /// quicker than the lossy decoder's own check.
@@ -571,9 +586,9 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
         msg: e.to_string(),
     };
     let root = dir.canonicalize().map_err(|e| io(dir, e))?;
-    let rules = match std::fs::read_to_string(root.join(".helmignore")) {
-        Ok(text) => IgnoreRules::parse(&text),
-        Err(_) => IgnoreRules::default(),
+    let rules = match std::fs::read(root.join(".helmignore")) {
+        Ok(bytes) => cached_ignore_rules(&bytes),
+        Err(_) => cached_ignore_rules(b""),
     };
     let mut out = Vec::new();
     let mut total: u64 = 0;
@@ -583,7 +598,7 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
             .map_err(|e| io(&path, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| io(&path, e))?;
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by_cached_key(|e| e.file_name());
         for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel_path = if rel.is_empty() {

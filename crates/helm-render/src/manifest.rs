@@ -129,32 +129,32 @@ pub fn split_manifests(big: &str) -> Vec<String> {
     let mut i = 0usize;
     let mut pieces: Vec<&str> = Vec::new();
     let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
-    while i < bytes.len() {
-        let at_sep = |pos: usize| bytes.get(pos..pos + 3) == Some(b"---");
-        let sep_start;
-        let dash_pos;
+    let at_sep = |pos: usize| bytes.get(pos..pos + 3) == Some(b"---");
+    loop {
+        let (sep_start, dash_pos, nl);
         if i == 0 && at_sep(0) {
-            sep_start = 0;
-            dash_pos = 0;
-        } else if bytes[i] == b'\n' && at_sep(i + 1) {
+            (sep_start, dash_pos, nl) = (0, 0, 0);
+        } else {
+            // The next `\n---` (a substring search, much faster than stepping bytes).
+            let Some(off) = trimmed.get(i..).and_then(|t| t.find("\n---")) else {
+                break;
+            };
+            nl = i + off;
             // Extend back over whitespace before the newline.
-            let mut s = i;
-            while s > start && is_ws(bytes[s - 1]) {
+            let mut s = nl;
+            while s > start && bytes.get(s - 1).copied().is_some_and(is_ws) {
                 s -= 1;
             }
             sep_start = s;
-            dash_pos = i + 1;
-        } else {
-            i += 1;
-            continue;
+            dash_pos = nl + 1;
         }
         let mut end = dash_pos + 3;
-        while end < bytes.len() && is_ws(bytes[end]) {
+        while bytes.get(end).copied().is_some_and(is_ws) {
             end += 1;
         }
         pieces.push(&trimmed[start..sep_start]);
         start = end;
-        i = end.max(i + 1);
+        i = end.max(nl + 1);
     }
     pieces.push(&trimmed[start..]);
     for d in pieces {
@@ -616,6 +616,25 @@ mod tests {
         );
         assert_eq!(split_manifests("---\nx: 1"), ["x: 1"]);
         assert!(split_manifests("  \n---\n").is_empty());
+        // Agrees with a plain regex split on `(?:^|\s*\n)---\s*` (ASCII whitespace only).
+        let re = regex::Regex::new(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*").unwrap();
+        for text in [
+            "a: 1\n---\nb: 2",
+            "---apiVersion: v1\n--- \n---\n---\nx",
+            "a\n  \n\t---  # c\nb\n---",
+            "a\n----\nb\r\n---\r\nc",
+            "x: |\n  ---\n  y\n---\nz",
+            "\n\n---\n---\n\n",
+            "ü: 1\n---\nä: 2",
+        ] {
+            let trimmed = text.trim_start();
+            let expected: Vec<String> = re
+                .split(trimmed)
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| d.trim_start().to_string())
+                .collect();
+            assert_eq!(split_manifests(text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub fn register(m: &mut FuncMap) {
         indent(arg_int(a, 0), arg_str(a, 1)).map(Value::from)
     });
     m.add("nindent", Signature::fixed(&[Int, S]), |_, a| {
-        indent(arg_int(a, 0), arg_str(a, 1)).map(|s| Value::from(format!("\n{s}")))
+        indent_after(arg_int(a, 0), arg_str(a, 1), "\n").map(Value::from)
     });
     m.add("replace", Signature::fixed(&[S, S, S]), |_, a| {
         let (old, new, src) = (arg_str(a, 0), arg_str(a, 1), arg_str(a, 2));
@@ -524,12 +524,28 @@ fn repeat(s: &str, count: i64) -> Result<String, FuncError> {
 
 /// Sprig's `indent`: the pad before the text and after every newline.
 fn indent(spaces: i64, v: &str) -> Result<String, FuncError> {
+    indent_after(spaces, v, "")
+}
+
+/// `lead` then [`indent`] of `v` (`nindent` is `"\n"` then `indent`).
+fn indent_after(spaces: i64, v: &str, lead: &str) -> Result<String, FuncError> {
     let pad = repeat(" ", spaces)?;
-    let lines = v.matches('\n').count() + 1;
-    if pad.len().saturating_mul(lines) > MAX_OUTPUT {
+    let lines = v.bytes().filter(|&b| b == b'\n').count() + 1;
+    let extra = pad.len().saturating_mul(lines);
+    if extra > MAX_OUTPUT {
         return Err(FuncError::msg("indent: output exceeds the size limit"));
     }
-    Ok(format!("{pad}{}", v.replace('\n', &format!("\n{pad}"))))
+    // One pass into a buffer of the final size (`toYaml | nindent` is in nearly every chart).
+    let mut out = String::with_capacity(lead.len() + v.len() + extra);
+    out.push_str(lead);
+    for (i, line) in v.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push_str(line);
+    }
+    Ok(out)
 }
 
 /// goutils `WrapCustom` (byte based): breaks at the last space within the width, long words
@@ -998,6 +1014,10 @@ mod tests {
         assert!(repeat("a", -1).is_err());
         assert_eq!(repeat("ab", 3).ok().as_deref(), Some("ababab"));
         assert_eq!(indent(2, "a\nb").ok().as_deref(), Some("  a\n  b"));
+        assert_eq!(
+            indent_after(1, "a\n\nb\n", "\n").ok().as_deref(),
+            Some("\n a\n \n b\n ")
+        );
         assert!(indent(i64::MAX, "a").is_err());
     }
 }
