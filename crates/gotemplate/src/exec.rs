@@ -153,46 +153,6 @@ impl V {
     }
 }
 
-/// Call arguments: up to four inline (almost every call has fewer), more on the heap, so a
-/// call does not allocate its argument vector.
-enum ArgBuf<T> {
-    Inline([T; 4], usize),
-    Heap(Vec<T>),
-}
-
-impl<T: Default> ArgBuf<T> {
-    fn with_capacity(n: usize) -> ArgBuf<T> {
-        if n <= 4 {
-            ArgBuf::Inline(Default::default(), 0)
-        } else {
-            ArgBuf::Heap(Vec::with_capacity(n))
-        }
-    }
-
-    fn push(&mut self, v: T) {
-        match self {
-            ArgBuf::Inline(items, len) => {
-                if let Some(slot) = items.get_mut(*len) {
-                    *slot = v;
-                    *len += 1;
-                } else {
-                    let mut all: Vec<T> = items.iter_mut().map(std::mem::take).collect();
-                    all.push(v);
-                    *self = ArgBuf::Heap(all);
-                }
-            }
-            ArgBuf::Heap(items) => items.push(v),
-        }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        match self {
-            ArgBuf::Inline(items, len) => items.get(..*len).unwrap_or(&[]),
-            ArgBuf::Heap(items) => items,
-        }
-    }
-}
-
 /// The node Go's `state.at` last recorded, for error locations.
 #[derive(Clone, Copy)]
 enum Cur<'t> {
@@ -261,6 +221,9 @@ pub(crate) struct Exec<'t> {
     /// Bytes written so far, nested executions included.
     written: usize,
     root_name: &'t str,
+    /// Argument vectors of finished function calls, reused by later calls (a call allocates
+    /// none once the pool is warm; nested calls take their own).
+    arg_pool: Vec<Vec<Value>>,
 }
 
 /// Executes `tree` of a set with `data` as dot (Go's `Template.Execute`).
@@ -281,6 +244,7 @@ pub(crate) fn run(
         // growing from empty.
         out: String::with_capacity(tree.text.len().min(64 * 1024)),
         vars: Vec::with_capacity(16),
+        arg_pool: Vec::new(),
         frame: 0,
         tree,
         cur: Cur::None,
@@ -1073,14 +1037,12 @@ impl<'t> Exec<'t> {
         args: &'t [Arg],
         fin: Option<V>,
         conv: fn(V) -> T,
-    ) -> R<ArgBuf<T>>
-    where
-        T: Default,
-    {
+        mut argv: Vec<T>,
+    ) -> R<Vec<T>> {
         let num_fixed =
             self.check_arg_count(name, params, variadic.is_some(), args.len(), fin.is_some())?;
         let num_in = args.len() + usize::from(fin.is_some());
-        let mut argv = ArgBuf::with_capacity(num_in);
+        argv.reserve(num_in);
         for (i, a) in args.iter().enumerate() {
             let t = if i < num_fixed {
                 params.get(i).copied()
@@ -1119,6 +1081,7 @@ impl<'t> Exec<'t> {
             Callee::Func(f) => &f.sig,
             Callee::Method(_, sig) => sig,
         };
+        let buf = self.arg_pool.pop().unwrap_or_default();
         let argv = self.eval_args(
             dot,
             name,
@@ -1127,11 +1090,15 @@ impl<'t> Exec<'t> {
             args,
             fin,
             V::into_value,
+            buf,
         )?;
         let result = match &callee {
-            Callee::Func(f) => (f.imp)(self, argv.as_slice()),
-            Callee::Method(o, _) => o.call_method(name, argv.as_slice()),
+            Callee::Func(f) => (f.imp)(self, &argv),
+            Callee::Method(o, _) => o.call_method(name, &argv),
         };
+        let mut argv = argv;
+        argv.clear();
+        self.arg_pool.push(argv);
         match result {
             Ok(v) => Ok(V::result(v)),
             Err(err) => {
@@ -1179,11 +1146,11 @@ impl<'t> Exec<'t> {
             (Builtin::Call, None, Some(f)) => format!("<{} Value>", f.to_value().type_name()),
             _ => String::new(),
         };
-        let argv = self.eval_args(dot, name, params, variadic, args, fin, |v| v)?;
+        let argv = self.eval_args(dot, name, params, variadic, args, fin, |v| v, Vec::new())?;
         let result = if b == Builtin::Call {
-            builtins::call_fn(&callee, argv.as_slice().first().unwrap_or(&V::Invalid))
+            builtins::call_fn(&callee, argv.first().unwrap_or(&V::Invalid))
         } else {
-            builtins::call(b, argv.as_slice())
+            builtins::call(b, &argv)
         };
         match result {
             Ok(v) => Ok(v),
@@ -1369,6 +1336,7 @@ impl Context for Exec<'_> {
             opts: self.opts,
             out: String::new(),
             vars: Vec::with_capacity(8),
+            arg_pool: Vec::new(),
             frame: 0,
             tree: &top,
             cur: Cur::None,
@@ -1398,22 +1366,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arg_buffer_keeps_order_past_its_inline_capacity() {
-        for n in 0..8 {
-            let mut b: ArgBuf<Value> = ArgBuf::with_capacity(n.min(3));
-            for i in 0..n {
-                b.push(Value::Int(i as i64));
-            }
-            let got: Vec<i64> = b
-                .as_slice()
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect();
-            assert_eq!(got, (0..n as i64).collect::<Vec<_>>());
-        }
+    fn nested_function_calls_keep_their_own_arguments() {
+        // Argument vectors are pooled: an inner call must not disturb the outer one's.
+        let mut funcs = FuncMap::new();
+        funcs.add(
+            "cat",
+            Signature::variadic(&[], ArgType::Any),
+            |_, args: &[Value]| {
+                let parts: Vec<String> = args.iter().map(crate::fmt::format_value).collect();
+                Ok(Value::from(parts.join("+")))
+            },
+        );
+        let mut set = crate::Templates::new(Arc::new(funcs));
+        let text =
+            r#"{{ cat "a" (cat "b" (cat "c" "d") "e") "f" }}|{{ cat 1 2 3 4 5 6 }}|{{ cat }}"#;
+        assert!(set.parse("t", text).is_ok());
+        let out = set.execute("t", &Value::Nil, &ExecOptions::default());
+        assert_eq!(out.ok().as_deref(), Some("a+b+c+d+e+f|1+2+3+4+5+6|"));
     }
 
     #[test]
