@@ -170,21 +170,21 @@ pub fn merge_tables(dst: &Map, src: &Map) {
 }
 
 fn coalesce_tables_full_key(dst: &Map, src: &Map, merge: bool) {
-    let src_non_nil: std::collections::HashSet<String> = src
-        .entries()
-        .into_iter()
-        .filter(|(_, v)| !v.is_nil())
-        .map(|(k, _)| k.to_string())
-        .collect();
+    // Keys that are null in `dst` but not in `src` (before `src` gets nulls written over):
+    // the only keys whose original `src` value the loop below asks about.
+    let mut src_non_nil: Vec<gotemplate::Str> = Vec::new();
     for (key, val) in dst.entries() {
         if val.is_nil() {
+            if src.get(&key).is_some_and(|v| !v.is_nil()) {
+                src_non_nil.push(key.clone());
+            }
             src.insert(&*key, Value::Nil);
         }
     }
     for (key, val) in src.entries() {
         let dv = dst.get(&key);
         match dv {
-            Some(Value::Nil) if !merge && src_non_nil.contains(&*key) => {
+            Some(Value::Nil) if !merge && src_non_nil.contains(&key) => {
                 dst.remove(&key);
             }
             None => dst.insert(&*key, val),
