@@ -48,6 +48,14 @@ pub fn parse_with_delims(
     right_delim: &str,
     is_func: &dyn Fn(&str) -> bool,
 ) -> Result<HashMap<String, Tree>, Error> {
+    // Tree nodes address the text with 32-bit offsets (`ast::Name`).
+    if u32::try_from(text.len()).is_err() {
+        return Err(Error::Parse(ParseError {
+            name: name.to_string(),
+            line: 1,
+            message: "template text larger than 4 GiB".to_string(),
+        }));
+    }
     let shared: Arc<str> = Arc::from(text);
     let mut p = Parser {
         lex: Lexer::new(text, left_delim, right_delim),
