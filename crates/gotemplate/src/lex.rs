@@ -101,7 +101,7 @@ pub struct Item<'a> {
     /// 1-based line where the item starts.
     pub line: usize,
     /// For error items: index of the message in the lexer.
-    pub err: usize,
+    pub err: u32,
 }
 
 /// Default action delimiters.
@@ -205,7 +205,10 @@ impl<'a> Lexer<'a> {
 
     /// The message of an error item.
     pub fn error_message(&self, item: &Item<'_>) -> &str {
-        self.errors.get(item.err).map(String::as_str).unwrap_or("")
+        self.errors
+            .get(item.err as usize)
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     /// Returns the next item. After an error the input is dropped, as in Go.
@@ -337,7 +340,7 @@ impl<'a> Lexer<'a> {
             pos: self.start,
             val: "",
             line: self.start_line,
-            err: self.errors.len() - 1,
+            err: u32::try_from(self.errors.len() - 1).unwrap_or(u32::MAX),
         };
         self.start = 0;
         self.pos = 0;

@@ -92,7 +92,7 @@ impl<'a> TreeState<'a> {
             pos: 0,
             val: "",
             line: 0,
-            err: usize::MAX,
+            err: u32::MAX,
         };
         TreeState {
             token: [zero; 3],
