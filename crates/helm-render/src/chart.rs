@@ -641,8 +641,11 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
                         dir.display()
                     )));
                 }
-                let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-                std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| io(&real, e))?;
+                // Exactly the size `fstat` reported: no extra read to find the end of file
+                // (one system call per file fewer; a file changing under the loader is an error
+                // or a prefix, as with any concurrent writer).
+                let mut data = vec![0u8; usize::try_from(len).unwrap_or(0)];
+                std::io::Read::read_exact(&mut file, &mut data).map_err(|e| io(&real, e))?;
                 out.push(BufferedFile {
                     name: rel_path,
                     data: Arc::from(data),
