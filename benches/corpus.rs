@@ -75,6 +75,14 @@ fn peak_rss_kb(cmd: &[&str]) -> Option<u64> {
     err.lines().last()?.trim().parse().ok()
 }
 
+/// The 1-minute load average (`/proc/loadavg`), to say how busy the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn main() {
     let Some(shared) = shared() else {
         eprintln!("SKIP corpus bench: ../shared not found (set HELMRELEASE_SHARED)");
@@ -91,6 +99,7 @@ fn main() {
         })
         .unwrap_or_default();
     charts.sort();
+    let load_start = load_average();
     let mut rows = Vec::new();
     let mut speedups = Vec::new();
     let (mut slower, mut more_mem) = (Vec::new(), Vec::new());
@@ -167,12 +176,16 @@ fn main() {
         md.push_str(r);
         md.push('\n');
     }
+    let min = speedups.iter().copied().fold(f64::INFINITY, f64::min);
     md.push_str(&format!(
-        "\nmedian speedup {:.1}x over {} charts; slower than Helm: {:?}; more memory than Helm: {:?}\n",
+        "\nmedian speedup {:.1}x over {} charts (slowest {:.1}x); slower than Helm: {:?}; more memory than Helm: {:?}; load average {} at start, {} at end\n",
         median(speedups.clone()),
         speedups.len(),
+        min,
         slower,
-        more_mem
+        more_mem,
+        load_start,
+        load_average()
     ));
     println!("{md}");
     let _ = std::fs::create_dir_all(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
