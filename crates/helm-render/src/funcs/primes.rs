@@ -154,12 +154,61 @@ fn search<const N: usize>() -> Vec<u8> {
             if cand[N - 1] >> 62 != 3 {
                 break;
             }
-            let m = Mont::new(cand);
-            if m.miller_rabin_base2() && (0..rounds).all(|_| m.miller_rabin_random()) {
+            if probably_prime(cand, rounds) {
                 return to_be_bytes(&cand);
             }
         }
     }
+}
+
+/// Miller-Rabin with base 2 and then `rounds` random bases.
+///
+/// Release builds run it on [`Mont`]. Debug builds (the template suites generate 4096-bit keys
+/// under a 10 s limit per case) run the same rounds on `num-bigint-dig`'s `modpow`, which the
+/// workspace compiles optimised even there; `both_primality_tests_agree` pins that the two
+/// decide alike.
+fn probably_prime<const N: usize>(cand: [u64; N], rounds: usize) -> bool {
+    if cfg!(debug_assertions) {
+        probably_prime_bigint(&cand, rounds)
+    } else {
+        let m = Mont::new(cand);
+        m.miller_rabin_base2() && (0..rounds).all(|_| m.miller_rabin_random())
+    }
+}
+
+fn probably_prime_bigint<const N: usize>(cand: &[u64; N], rounds: usize) -> bool {
+    use num_bigint_dig::BigUint;
+    let n = BigUint::from_bytes_be(&to_be_bytes(cand));
+    let one = BigUint::from(1u32);
+    let n_minus_1 = &n - &one;
+    let s = n_minus_1.trailing_zeros().unwrap_or(0);
+    let d = &n_minus_1 >> s;
+    let two = BigUint::from(2u32);
+    (0..=rounds).all(|round| {
+        let a = if round == 0 {
+            two.clone()
+        } else {
+            let mut limbs = random_limbs::<N>();
+            // Below 2^(64N - 2) < n, and at least 2.
+            limbs[N - 1] &= u64::MAX >> 2;
+            limbs[0] |= 2;
+            BigUint::from_bytes_be(&to_be_bytes(&limbs))
+        };
+        let mut x = a.modpow(&d, &n);
+        if x == one || x == n_minus_1 {
+            return true;
+        }
+        for _ in 1..s {
+            x = x.modpow(&two, &n);
+            if x == n_minus_1 {
+                return true;
+            }
+            if x == one {
+                return false;
+            }
+        }
+        false
+    })
 }
 
 /// `acc += b * c` (little-endian limbs, `acc` at least as long as `b`, the carry propagated
@@ -317,21 +366,13 @@ impl<const N: usize> Mont<N> {
         for i in 0..N - 1 {
             mac_digit(&mut t[2 * i + 1..], &a[i + 1..], a[i]);
         }
-        // Below R^2 / 2, so doubling loses nothing.
-        let mut c = 0u64;
-        for limb in t.iter_mut() {
-            let v = *limb;
-            *limb = (v << 1) | c;
-            c = v >> 63;
-        }
-        let mut carry = 0u128;
+        // Below R^2 / 2, so doubling loses nothing. (Whole-slice helpers of `num-bigint-dig`
+        // rather than loops here: this form runs in debug builds, see `mac_digit`.)
+        let mut copy = [0u64; SCRATCH];
+        copy[..2 * N + 1].copy_from_slice(t);
+        num_bigint_dig::algorithms::add2(t, &copy[..2 * N + 1]);
         for (i, &ai) in a.iter().enumerate() {
-            let sq = u128::from(ai) * u128::from(ai);
-            let s = u128::from(t[2 * i]) + (sq & u128::from(u64::MAX)) + carry;
-            t[2 * i] = s as u64;
-            let s = u128::from(t[2 * i + 1]) + (sq >> 64) + (s >> 64);
-            t[2 * i + 1] = s as u64;
-            carry = s >> 64;
+            mac_digit(&mut t[2 * i..], &a[i..=i], ai);
         }
         for i in 0..N {
             let m = t[i].wrapping_mul(self.n0inv);
@@ -380,8 +421,11 @@ impl<const N: usize> Mont<N> {
     fn finish(&self, t: &[u64]) -> [u64; N] {
         let mut out = [0u64; N];
         out.copy_from_slice(&t[N..2 * N]);
-        if t[2 * N] != 0 || geq(&out, &self.n) {
+        if t[2 * N] != 0 {
             sub_assign(&mut out, &self.n);
+        } else if geq(&out, &self.n) {
+            // No borrow possible here (out >= n).
+            num_bigint_dig::algorithms::sub2(&mut out, &self.n);
         }
         out
     }
@@ -610,6 +654,36 @@ mod tests {
         }
         assert_ne!(&pm1 % 65_537u32, BigUint::from(0u32));
         assert!(random_prime(512).is_err());
+    }
+
+    #[test]
+    fn both_primality_tests_agree() {
+        let p_bytes = random_prime(1024).unwrap();
+        let mut p = [0u64; 16];
+        for (i, d) in BigUint::from_bytes_be(&p_bytes)
+            .to_u64_digits()
+            .iter()
+            .enumerate()
+        {
+            p[i] = *d;
+        }
+        let m = Mont::new(p);
+        assert!(m.miller_rabin_base2() && m.miller_rabin_random());
+        assert!(probably_prime_bigint(&p, 3));
+        // p + 2 is even-free but composite or prime: both tests must say the same.
+        let q = add_small(&p, 2).unwrap();
+        let mq = Mont::new(q);
+        let mont_says = mq.miller_rabin_base2() && mq.miller_rabin_random();
+        assert_eq!(mont_says, probably_prime_bigint(&q, 1));
+        // A product of two large primes fails both.
+        let r = BigUint::from_bytes_be(&random_prime(1024).unwrap());
+        let n = BigUint::from_bytes_be(&p_bytes) * r;
+        let mut limbs = [0u64; 32];
+        for (i, d) in n.to_u64_digits().iter().enumerate() {
+            limbs[i] = *d;
+        }
+        assert!(!probably_prime_bigint(&limbs, 2));
+        assert!(!Mont::new(limbs).miller_rabin_base2());
     }
 
     #[test]
