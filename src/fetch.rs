@@ -66,17 +66,10 @@ impl OperatorFetcher {
                 secret.name
             ));
         }
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
-        let s = api
-            .get(&secret.name)
+        let data = self
+            .secret_data(&ns, &secret.name)
             .await
             .map_err(|e| format!("chart.secretRef {ns}/{}: {e}", secret.name))?;
-        let data: BTreeMap<String, Vec<u8>> = s
-            .data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.0))
-            .collect();
         GitAuth::from_secret_data(&data)
             .map_err(|e| format!("chart.secretRef {ns}/{}: {e}", secret.name))
     }
@@ -110,23 +103,31 @@ impl OperatorFetcher {
         Ok(f)
     }
 
+    /// The data of Secret `ns/name` (the contents never reach an error message).
+    async fn secret_data(
+        &self,
+        ns: &str,
+        name: &str,
+    ) -> Result<BTreeMap<String, Vec<u8>>, kube::Error> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+        let s = api.get(name).await?;
+        Ok(s.data
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect())
+    }
+
     /// The credentials of the release's `chart.chartPullSecret`, if it names one.
     async fn credentials(&self, hr: &HelmRelease) -> Result<Credentials, String> {
         let Some(secret) = hr.spec.chart.chart_pull_secret.as_ref() else {
             return Ok(Credentials::anonymous());
         };
         let ns = hr.namespace().unwrap_or_else(|| "default".to_string());
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
-        let s = api
-            .get(&secret.name)
+        let data = self
+            .secret_data(&ns, &secret.name)
             .await
             .map_err(|e| format!("chartPullSecret {ns}/{}: {e}", secret.name))?;
-        let data: BTreeMap<String, Vec<u8>> = s
-            .data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.0))
-            .collect();
         Credentials::from_secret_data(&data)
             .map_err(|e| format!("chartPullSecret {ns}/{}: {e}", secret.name))
     }

@@ -12,31 +12,14 @@ use std::path::{Path, PathBuf};
 use operator::*;
 use serde_json::json;
 
-fn helm_oracle() -> Option<PathBuf> {
-    let p = std::env::var_os("HELM_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-oracle")
-        });
-    p.is_file().then_some(p)
-}
-
 /// Runs `helm-oracle cluster <args> --kubeconfig <kc> --namespace default`.
 fn helm(tool: &Path, kc: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(tool)
-        .arg("cluster")
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(kc)
-        .args(["--namespace", NS])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "helm {args:?} failed: {text}");
+    let kc = kc.to_string_lossy();
+    let mut all = vec!["cluster"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--kubeconfig", &kc, "--namespace", NS]);
+    let (ok, text) = oracle(tool, &all);
+    assert!(ok, "helm {args:?} failed: {text}");
     text
 }
 

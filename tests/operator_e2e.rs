@@ -623,26 +623,6 @@ async fn binary_sigterm_finishes_in_flight_upgrade() {
     );
 }
 
-fn helm_oracle() -> Option<PathBuf> {
-    let p = std::env::var_os("HELM_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/tools/helm-oracle"));
-    p.is_file().then_some(p)
-}
-
-fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// Real Helm (v4 SDK through helm-oracle) upgrades and rolls back a release the operator
 /// made, with no server-side apply field-manager conflicts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

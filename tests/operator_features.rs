@@ -752,26 +752,6 @@ async fn forced_update_recreates_what_cannot_be_replaced() {
     assert!(err.contains("replacing ConfigMap fr-config"), "{err}");
 }
 
-fn helm_oracle() -> Option<PathBuf> {
-    let p = std::env::var_os("HELM_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/tools/helm-oracle"));
-    p.is_file().then_some(p)
-}
-
-fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// (name, phase, delete policies) of the test hooks of a stored revision.
 async fn test_hook_records(
     client: &Client,

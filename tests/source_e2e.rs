@@ -7,7 +7,6 @@
 #[path = "common/operator.rs"]
 mod operator;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -21,51 +20,9 @@ use kube::{Api, Client};
 use operator::*;
 use serde_json::json;
 
-#[allow(dead_code)] // only sha256 is used here
 #[path = "common/charts.rs"]
 mod charts;
-
-/// `testdata/charts/e2e-app` packaged as `e2e-app-<version>.tgz`.
-fn package_e2e_app(version: &str) -> Vec<u8> {
-    fn add(tar: &mut tar::Builder<Vec<u8>>, dir: &Path, rel: &Path, version: &str) {
-        for e in std::fs::read_dir(dir.join(rel)).unwrap() {
-            let e = e.unwrap();
-            let rel = rel.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                add(tar, dir, &rel, version);
-                continue;
-            }
-            let mut body = std::fs::read(e.path()).unwrap();
-            if rel == Path::new("Chart.yaml") {
-                let text = String::from_utf8(body).unwrap();
-                body = text
-                    .lines()
-                    .map(|l| {
-                        if l.starts_with("version:") {
-                            format!("version: {version}\n")
-                        } else {
-                            format!("{l}\n")
-                        }
-                    })
-                    .collect::<String>()
-                    .into_bytes();
-            }
-            let mut h = tar::Header::new_gnu();
-            h.set_size(body.len() as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            tar.append_data(&mut h, Path::new("e2e-app").join(rel), body.as_slice())
-                .unwrap();
-        }
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/e2e-app");
-    let mut tar = tar::Builder::new(Vec::new());
-    add(&mut tar, &dir, Path::new(""), version);
-    let raw = tar.into_inner().unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, &raw).unwrap();
-    gz.finish().unwrap()
-}
+use charts::package_e2e_app;
 
 fn index_yaml(version: &str, url: &str, tgz: &[u8]) -> String {
     format!(

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
-use charts::{make_chart, sha256};
+use charts::{make_chart, package_e2e_app, sha256};
 use helmrelease_operator::source::{ChartRef, ChartSource, Credentials, SourceConfig, Sources};
 use serde_json::json;
 
@@ -802,50 +802,6 @@ async fn tls_is_the_default_for_other_hosts_and_plain_http_opts_out() {
 
 // ---------------------------------------------------------------------------------------
 // Operator end to end.
-
-/// `testdata/charts/e2e-app` as a `.tgz`, with `version`.
-fn package_e2e_app(version: &str) -> Vec<u8> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/e2e-app");
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut tar = tar::Builder::new(gz);
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p.strip_prefix(&dir).unwrap();
-            let mut body = std::fs::read(&p).unwrap();
-            if rel == Path::new("Chart.yaml") {
-                let text = String::from_utf8(body).unwrap();
-                body = text
-                    .lines()
-                    .map(|l| {
-                        if l.starts_with("version:") {
-                            format!("version: {version}\n")
-                        } else {
-                            format!("{l}\n")
-                        }
-                    })
-                    .collect::<String>()
-                    .into_bytes();
-            }
-            let mut h = tar::Header::new_gnu();
-            h.set_size(body.len() as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            tar.append_data(&mut h, Path::new("e2e-app").join(rel), body.as_slice())
-                .unwrap();
-        }
-    }
-    tar.into_inner().unwrap().finish().unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helmrelease_from_oci_registry_goes_ready() {

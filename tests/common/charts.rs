@@ -1,4 +1,8 @@
 //! Test charts for the chart-source tests: small `.tgz` archives and their digests.
+//! Included with `#[path]` by several test files, so not every helper is used by each.
+#![allow(dead_code)]
+
+use std::path::Path;
 
 /// A `.tgz` chart with `Chart.yaml` and one template.
 pub fn make_chart(name: &str, version: &str) -> Vec<u8> {
@@ -29,4 +33,48 @@ pub fn sha256(b: &[u8]) -> String {
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect()
+}
+
+/// `testdata/charts/e2e-app` as a `.tgz`, with `version`.
+pub fn package_e2e_app(version: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/e2e-app");
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(&dir).unwrap();
+            let mut body = std::fs::read(&p).unwrap();
+            if rel == Path::new("Chart.yaml") {
+                let text = String::from_utf8(body).unwrap();
+                body = text
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("version:") {
+                            format!("version: {version}\n")
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect::<String>()
+                    .into_bytes();
+            }
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, Path::new("e2e-app").join(rel), body.as_slice())
+                .unwrap();
+        }
+    }
+    tar.into_inner().unwrap().finish().unwrap()
 }

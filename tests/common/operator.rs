@@ -230,3 +230,30 @@ pub async fn event_reasons(client: &Client, name: &str) -> Vec<String> {
         .filter_map(|e| e.reason)
         .collect()
 }
+
+/// Real Helm through `helm-oracle`: `$HELM_ORACLE`, else `tools/helm-oracle` of the corpus
+/// (`$HELMRELEASE_SHARED` or `../shared`); `None` when absent (callers skip with a message).
+pub fn helm_oracle() -> Option<PathBuf> {
+    let p = match std::env::var_os("HELM_ORACLE") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::var_os("HELMRELEASE_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+            .join("tools/helm-oracle"),
+    };
+    p.is_file().then_some(p)
+}
+
+/// Runs helm-oracle with `args`: (success, stdout + stderr).
+pub fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
