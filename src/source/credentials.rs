@@ -134,34 +134,41 @@ impl Credentials {
 
     /// A digest of everything that authenticates the caller (never stored in clear).
     pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        let mut field = |tag: &str, v: Option<&[u8]>| {
-            h.update(tag.as_bytes());
-            match v {
-                None => h.update([0u8]),
-                Some(b) => {
-                    h.update([1u8]);
-                    h.update((b.len() as u64).to_le_bytes());
-                    h.update(b);
-                }
-            }
-        };
-        field("u", self.username.as_deref().map(str::as_bytes));
-        field("p", self.password.as_deref().map(str::as_bytes));
-        field("ca", self.ca_pem.as_deref());
-        field("c", self.cert_pem.as_deref());
-        field("k", self.key_pem.as_deref());
-        field("i", Some(&[u8::from(self.insecure_skip_tls_verify)]));
-        field("ak", self.s3.access_key_id.as_deref().map(str::as_bytes));
-        field(
-            "sk",
-            self.s3.secret_access_key.as_deref().map(str::as_bytes),
-        );
-        field("st", self.s3.session_token.as_deref().map(str::as_bytes));
-        field("r", self.s3.region.as_deref().map(str::as_bytes));
-        field("e", self.s3.endpoint.as_deref().map(str::as_bytes));
-        super::hex(&h.finalize())
+        fingerprint_of(&[
+            ("u", self.username.as_deref().map(str::as_bytes)),
+            ("p", self.password.as_deref().map(str::as_bytes)),
+            ("ca", self.ca_pem.as_deref()),
+            ("c", self.cert_pem.as_deref()),
+            ("k", self.key_pem.as_deref()),
+            ("i", Some(&[u8::from(self.insecure_skip_tls_verify)])),
+            ("ak", self.s3.access_key_id.as_deref().map(str::as_bytes)),
+            (
+                "sk",
+                self.s3.secret_access_key.as_deref().map(str::as_bytes),
+            ),
+            ("st", self.s3.session_token.as_deref().map(str::as_bytes)),
+            ("r", self.s3.region.as_deref().map(str::as_bytes)),
+            ("e", self.s3.endpoint.as_deref().map(str::as_bytes)),
+        ])
     }
+}
+
+/// sha256 hex over tagged, length-prefixed optional fields (so `("a", "bc")` and
+/// `("ab", "c")` or a missing and an empty field never collide).
+pub(crate) fn fingerprint_of(fields: &[(&str, Option<&[u8]>)]) -> String {
+    let mut h = Sha256::new();
+    for (tag, v) in fields {
+        h.update(tag.as_bytes());
+        match v {
+            None => h.update([0u8]),
+            Some(b) => {
+                h.update([1u8]);
+                h.update((b.len() as u64).to_le_bytes());
+                h.update(b);
+            }
+        }
+    }
+    super::hex(&h.finalize())
 }
 
 #[cfg(test)]

@@ -29,7 +29,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use helm_render::{BufferedFile, Chart};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::cache::KeyLocks;
@@ -174,24 +173,12 @@ impl GitAuth {
 
     /// A digest of everything that authenticates the caller (keys the mirror).
     fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        for (tag, v) in [
+        super::credentials::fingerprint_of(&[
             ("u", self.username.as_deref().map(str::as_bytes)),
             ("p", self.password.as_deref().map(str::as_bytes)),
             ("i", self.identity.as_deref()),
             ("k", self.known_hosts.as_deref()),
-        ] {
-            h.update(tag.as_bytes());
-            match v {
-                None => h.update([0u8]),
-                Some(b) => {
-                    h.update([1u8]);
-                    h.update((b.len() as u64).to_le_bytes());
-                    h.update(b);
-                }
-            }
-        }
-        super::hex(&h.finalize())
+        ])
     }
 }
 
