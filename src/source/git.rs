@@ -713,18 +713,7 @@ impl GitSource {
         let files = self
             .complete_dependencies(&sess, &mirror, req, &commit, &path, files)
             .await?;
-        let url = req.url.to_string();
-        let chart_path = path.clone();
-        let c = commit.clone();
-        let chart = tokio::task::spawn_blocking(move || helm_render::load_files(files))
-            .await
-            .map_err(|e| GitError::GitUnavailable(e.to_string()))?
-            .map_err(|e| GitError::NotAChart {
-                url: redact_url(&url),
-                path: chart_path,
-                commit: c,
-                message: e.to_string(),
-            })?;
+        let chart = load_chart_files(files, req.url, &path, &commit).await?;
         Ok(GitChart { chart, commit })
     }
 
@@ -1194,18 +1183,7 @@ impl GitSource {
                     })
                 })
                 .collect();
-            let url = req.url.to_string();
-            let cp = chart_path.clone();
-            let c = commit.to_string();
-            let chart = tokio::task::spawn_blocking(move || helm_render::load_files(own))
-                .await
-                .map_err(|e| GitError::GitUnavailable(e.to_string()))?
-                .map_err(|e| GitError::NotAChart {
-                    url: redact_url(&url),
-                    path: cp,
-                    commit: c,
-                    message: e.to_string(),
-                })?;
+            let chart = load_chart_files(own, req.url, &chart_path, commit).await?;
             let present: HashSet<&str> = chart.dependencies.iter().map(|d| d.name()).collect();
             let locked: HashMap<&str, &str> = chart
                 .lock
@@ -1363,6 +1341,26 @@ fn apply_helmignore(files: Vec<BufferedFile>) -> Vec<BufferedFile> {
     let mut out: Vec<BufferedFile> = files.into_iter().filter(|f| !ignored(&f.name)).collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// Loads exported files as a chart off the async runtime; errors name the repository (without
+/// credentials), the chart path and the commit.
+async fn load_chart_files(
+    files: Vec<BufferedFile>,
+    url: &str,
+    path: &str,
+    commit: &str,
+) -> Result<helm_render::Chart, GitError> {
+    let not_a_chart = |message: String| GitError::NotAChart {
+        url: redact_url(url),
+        path: path.to_string(),
+        commit: commit.to_string(),
+        message,
+    };
+    tokio::task::spawn_blocking(move || helm_render::load_files(files))
+        .await
+        .map_err(|e| GitError::GitUnavailable(e.to_string()))?
+        .map_err(|e| not_a_chart(e.to_string()))
 }
 
 #[cfg(test)]
