@@ -7,7 +7,7 @@
 #[path = "common/operator.rs"]
 mod operator;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use operator::*;
 use serde_json::json;
@@ -23,22 +23,13 @@ fn helm(tool: &Path, kc: &Path, args: &[&str]) -> String {
     text
 }
 
-async fn sandbox(tag: &str) -> (kube_sandbox::Running, kube::Client, PathBuf) {
-    let running = kube_sandbox::start().await.unwrap();
-    let client = running.client().unwrap();
-    install_crd(&client).await;
-    let kc = temp_dir(tag).join("kubeconfig.yaml");
-    running.write_kubeconfig(&kc).unwrap();
-    (running, client, kc)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helm_lists_and_inspects_operator_release() {
     let Some(tool) = helm_oracle() else {
         eprintln!("helm-oracle not available (../shared absent); skipping");
         return;
     };
-    let (_running, client, kc) = sandbox("interop-inspect").await;
+    let (_running, client, kc) = sandbox_with_kubeconfig("interop-inspect").await;
     let repo = chart_repo("interop-inspect");
     let _stop = start_controller(&client);
     apply_hr(
@@ -82,7 +73,7 @@ async fn operator_adopts_and_upgrades_a_release_helm_installed() {
         eprintln!("helm-oracle not available (../shared absent); skipping");
         return;
     };
-    let (running, client, kc) = sandbox("interop-adopt").await;
+    let (running, client, kc) = sandbox_with_kubeconfig("interop-adopt").await;
     let repo = chart_repo("interop-adopt");
     let chart = repo.join("e2e-app").to_string_lossy().to_string();
     helm(

@@ -6,7 +6,7 @@
 #[path = "common/operator.rs"]
 mod operator;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use helmrelease_operator::api::{ConditionStatus, ConditionType, HelmRelease, Phase};
@@ -16,7 +16,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{DeleteParams, PostParams};
-use kube::{Api, Client};
+use kube::Api;
 use operator::*;
 use serde_json::json;
 
@@ -451,15 +451,6 @@ async fn http_get(port: u16, path: &str) -> Option<String> {
     let mut out = String::new();
     s.read_to_string(&mut out).await.ok()?;
     Some(out)
-}
-
-async fn sandbox_with_kubeconfig(tag: &str) -> (kube_sandbox::Running, Client, PathBuf) {
-    let running = kube_sandbox::start().await.unwrap();
-    let client = running.client().unwrap();
-    install_crd(&client).await;
-    let kc = temp_dir(tag).join("kubeconfig.yaml");
-    running.write_kubeconfig(&kc).unwrap();
-    (running, client, kc)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

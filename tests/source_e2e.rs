@@ -178,28 +178,7 @@ async fn s3_bucket_with_pull_secret_goes_ready() {
         index_yaml("0.4.0", "s3://charts/stable/e2e-app-0.4.0.tgz", &tgz),
     )
     .unwrap();
-    let fs = s3s_fs::FileSystem::new(&root).unwrap();
-    let mut b = s3s::service::S3ServiceBuilder::new(fs);
-    b.set_auth(s3s::auth::SimpleAuth::from_single(AK, SK));
-    let service = b.build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = hyper_util::server::conn::auto::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                .await;
-            });
-        }
-    });
-    let endpoint = format!("http://{addr}");
+    let endpoint = charts::serve_s3_fs(&root, AK, SK).await;
 
     let sandbox = kube_sandbox::Sandbox::default();
     let client = sandbox.client();

@@ -40,28 +40,7 @@ async fn start_s3(name: &str) -> String {
     );
     write(&root, "charts/stable/index.yaml", index.as_bytes());
 
-    let fs = s3s_fs::FileSystem::new(&root).unwrap();
-    let mut b = s3s::service::S3ServiceBuilder::new(fs);
-    b.set_auth(s3s::auth::SimpleAuth::from_single(AK, SK));
-    let service = b.build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = hyper_util::server::conn::auto::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                .await;
-            });
-        }
-    });
-    format!("http://{addr}")
+    charts::serve_s3_fs(&root, AK, SK).await
 }
 
 fn config(name: &str, env: BTreeMap<String, String>) -> SourceConfig {

@@ -1,4 +1,5 @@
-//! Test charts for the chart-source tests: small `.tgz` archives and their digests.
+//! Helpers for the chart-source tests: small `.tgz` archives and their digests, and an
+//! in-process S3 server.
 //! Included with `#[path]` by several test files, so not every helper is used by each.
 #![allow(dead_code)]
 
@@ -77,4 +78,31 @@ pub fn package_e2e_app(version: &str) -> Vec<u8> {
         }
     }
     tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// Serves `root` (one directory per bucket) with `s3s-fs` on a loopback port, checking SigV4
+/// signatures against the one key pair; returns the endpoint URL.
+pub async fn serve_s3_fs(root: &Path, access_key: &str, secret_key: &str) -> String {
+    let fs = s3s_fs::FileSystem::new(root).unwrap();
+    let mut b = s3s::service::S3ServiceBuilder::new(fs);
+    b.set_auth(s3s::auth::SimpleAuth::from_single(access_key, secret_key));
+    let service = b.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                .await;
+            });
+        }
+    });
+    format!("http://{addr}")
 }

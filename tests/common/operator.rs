@@ -257,3 +257,14 @@ pub fn oracle(tool: &Path, args: &[&str]) -> (bool, String) {
     );
     (out.status.success(), text)
 }
+
+/// A sandbox served on a loopback port (for the real binary and helm-oracle), with the CRD
+/// installed and a kubeconfig written under a fresh temp dir.
+pub async fn sandbox_with_kubeconfig(tag: &str) -> (kube_sandbox::Running, Client, PathBuf) {
+    let running = kube_sandbox::start().await.unwrap();
+    let client = running.client().unwrap();
+    install_crd(&client).await;
+    let kc = temp_dir(tag).join("kubeconfig.yaml");
+    running.write_kubeconfig(&kc).unwrap();
+    (running, client, kc)
+}
