@@ -309,17 +309,6 @@ fn fast_head(doc: &str) -> Option<Head> {
                         return None;
                     }
                 }
-                if let Some(is_map) = collection {
-                    stack.push(if is_map {
-                        Frame::Map {
-                            role: Role::Other,
-                            key_next: true,
-                            slot: Slot::Ignore,
-                        }
-                    } else {
-                        Frame::Seq
-                    });
-                }
             }
             Frame::Map {
                 role,
@@ -414,18 +403,20 @@ fn fast_head(doc: &str) -> Option<Head> {
                         ann.insert(k, v);
                     }
                 }
-                if let Some(is_map) = collection {
-                    stack.push(if is_map {
-                        Frame::Map {
-                            role: Role::Other,
-                            key_next: true,
-                            slot: Slot::Ignore,
-                        }
-                    } else {
-                        Frame::Seq
-                    });
-                }
             }
+        }
+        // A collection in a sequence or as a value is walked but not read (a key is always
+        // a scalar here: `scalar?` above returned otherwise).
+        if let Some(is_map) = collection {
+            stack.push(if is_map {
+                Frame::Map {
+                    role: Role::Other,
+                    key_next: true,
+                    slot: Slot::Ignore,
+                }
+            } else {
+                Frame::Seq
+            });
         }
     }
     if !saw_root || !stack.is_empty() {
