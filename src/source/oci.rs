@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use super::cache::DiskCache;
 use super::http::ClientPool;
-use super::repo::{check_archive, map_reqwest, stream_body};
+use super::repo::{check_archive, map_reqwest, stream_body, with_retries};
 use super::{
     redact_url, sha256_hex, ChartRef, ChartSource, Credentials, FetchedChart, HttpSettings,
     SourceConfig, SourceError, SourceLimits,
@@ -478,19 +478,7 @@ impl Session<'_> {
         kind: Kind,
         shown: &str,
     ) -> Result<Response, SourceError> {
-        let s = self.settings().clone();
-        let mut attempt = 0u32;
-        loop {
-            match self.get_once(url, accept, kind, shown).await {
-                Err(e) if e.is_retryable() && attempt < s.retries => {
-                    let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
-                    tokio::time::sleep(s.backoff_base.saturating_mul(factor).min(s.backoff_max))
-                        .await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        with_retries(self.settings(), || self.get_once(url, accept, kind, shown)).await
     }
 
     async fn get_once(

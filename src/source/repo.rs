@@ -75,19 +75,30 @@ pub async fn get(
     auth: bool,
 ) -> Result<Response, SourceError> {
     let shown = redact_url(url.as_str());
-    let s = t.settings().clone();
-    let mut attempt = 0u32;
-    loop {
-        let r = match t.send(url, headers, auth).await {
+    with_retries(t.settings(), || async {
+        match t.send(url, headers, auth).await {
             Ok(resp) => check_status(resp, &shown).await,
             Err(e) => Err(map_reqwest(&shown, &e)),
-        };
-        match r {
-            Err(e) if e.is_retryable() && attempt < s.retries => {
-                let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
-                let wait = s.backoff_base.saturating_mul(factor).min(s.backoff_max);
-                tokio::time::sleep(wait).await;
-                attempt += 1;
+        }
+    })
+    .await
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retries of `s` are used up,
+/// sleeping with exponential backoff (`backoff_base` doubled per retry, capped at
+/// `backoff_max`) between retryable failures (connect errors, timeouts, 5xx).
+pub async fn with_retries<T, F, Fut>(s: &HttpSettings, mut attempt: F) -> Result<T, SourceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SourceError>>,
+{
+    let mut retries = 0u32;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_retryable() && retries < s.retries => {
+                let factor = 1u32.checked_shl(retries).unwrap_or(u32::MAX);
+                tokio::time::sleep(s.backoff_base.saturating_mul(factor).min(s.backoff_max)).await;
+                retries += 1;
             }
             other => return other,
         }
