@@ -8,6 +8,11 @@
 
 use std::path::PathBuf;
 
+/// The allocator the operator binary ships with (see the root `Cargo.toml`), so the bench
+/// measures what runs in production.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use gotemplate::{Map, Value};
 use helm_render::release::{render_release, ReleaseRenderOptions};

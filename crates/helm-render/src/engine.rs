@@ -6,7 +6,10 @@
 //! answers an empty map when rendering offline.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use gotemplate::{
     ArgType, Context, Error, ExecCause, ExecOptions, FuncError, FuncMap, Map, MapKind, MissingKey,
@@ -139,7 +142,7 @@ const INCLUDE_MAX_NESTING: usize = 1000;
 
 /// Per-render state reached by `include`, `tpl`, `required`, `fail` and `lookup`.
 struct RenderState {
-    included: Mutex<HashMap<String, usize>>,
+    included: Mutex<FxHashMap<Box<str>, usize>>,
     lint: bool,
     lookup: Arc<dyn Lookup>,
 }
@@ -170,11 +173,16 @@ fn add_render_funcs(m: &mut FuncMap) {
         "include",
         Signature::fixed(&[ArgType::String, ArgType::Any]),
         |ctx, args| {
-            let name = args.first().and_then(Value::as_str).unwrap_or("").to_string();
+            let name = args.first().and_then(Value::as_str).unwrap_or("");
             let data = args.get(1).cloned().unwrap_or_default();
             if let Some(st) = state(ctx) {
                 let mut inc = st.included.lock().unwrap_or_else(|e| e.into_inner());
-                let n = inc.entry(name.clone()).or_insert(0);
+                // Look up by `&str` first: the name is usually known, and allocating the key
+                // on every call was a measurable part of a render.
+                let n = match inc.get_mut(name) {
+                    Some(n) => n,
+                    None => inc.entry(name.into()).or_insert(0),
+                };
                 if *n > INCLUDE_MAX_NESTING {
                     return Err(FuncError::msg(format!(
                         "rendering template has a nested reference name: {name}: unable to execute template"
@@ -182,10 +190,10 @@ fn add_render_funcs(m: &mut FuncMap) {
                 }
                 *n += 1;
             }
-            let out = ctx.execute_template(&name, &data);
+            let out = ctx.execute_template(name, &data);
             if let Some(st) = state(ctx) {
                 let mut inc = st.included.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(n) = inc.get_mut(&name) {
+                if let Some(n) = inc.get_mut(name) {
                     *n = n.saturating_sub(1);
                 }
             }
@@ -203,7 +211,7 @@ fn add_render_funcs(m: &mut FuncMap) {
                 .to_string();
             let data = args.get(1).cloned().unwrap_or_default();
             match ctx.parse_and_execute("gotpl", &text, &data) {
-                Ok(out) => Ok(Value::from(out.replace("<no value>", ""))),
+                Ok(out) => Ok(Value::from(strip_no_value(out))),
                 Err(e @ Error::Parse(_)) => Err(FuncError::Wrapped {
                     prefix: format!("cannot parse template {}", gotemplate::fmt::quote(&text)),
                     inner: Box::new(e),
@@ -406,7 +414,7 @@ fn render_renderables(
         }
     }
     let host: Arc<dyn std::any::Any + Send + Sync> = Arc::new(RenderState {
-        included: Mutex::new(HashMap::new()),
+        included: Mutex::new(FxHashMap::default()),
         lint: opts.lint,
         lookup: opts.lookup.clone(),
     });
@@ -439,9 +447,29 @@ fn render_renderables(
         let out = set
             .execute(name, &Value::Map(r.vals.clone()), &exec_opts)
             .map_err(|e| reformat_exec_error(name, &e))?;
-        rendered.insert(name.clone(), out.replace("<no value>", ""));
+        rendered.insert(name.clone(), strip_no_value(out));
     }
     Ok(rendered)
+}
+
+/// Removes Go's `<no value>` placeholders as Helm does, without copying the (usual) output
+/// that has none.
+fn strip_no_value(out: String) -> String {
+    const NO_VALUE: &[u8] = b"<no value>";
+    let Some(first) = memchr::memmem::find(out.as_bytes(), NO_VALUE) else {
+        return out;
+    };
+    let mut stripped = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    let mut at = Some(first);
+    // Matches of the ASCII needle start and end on char boundaries, so `get` never fails.
+    while let Some(i) = at {
+        stripped.push_str(rest.get(..i).unwrap_or(""));
+        rest = rest.get(i + NO_VALUE.len()..).unwrap_or("");
+        at = memchr::memmem::find(rest.as_bytes(), NO_VALUE);
+    }
+    stripped.push_str(rest);
+    stripped
 }
 
 /// Parsed trees of one template file, shared between renders.
@@ -450,10 +478,46 @@ type ParsedFile = Arc<Vec<(String, Arc<gotemplate::ast::Tree>)>>;
 /// Template text kept in the parse cache before it is emptied (bounds its memory).
 const PARSE_CACHE_MAX_TEXT: usize = 8 * 1024 * 1024;
 
+/// One cached parse; name and text are kept to rule out hash collisions.
+struct CachedParse {
+    name: Box<str>,
+    text: Arc<str>,
+    parsed: ParsedFile,
+}
+
+/// Parses keyed by a fast hash of (name, text), hashed once per lookup: the map's own hasher
+/// is the identity, so growing the map never rehashes kilobytes of template text (SipHash over
+/// the text was about 5% of a first render).
 #[derive(Default)]
 struct ParseCache {
-    entries: HashMap<(String, Arc<str>), ParsedFile>,
+    entries: HashMap<u64, Vec<CachedParse>, BuildHasherDefault<IdentityHasher>>,
     text_bytes: usize,
+}
+
+/// Passes a precomputed `u64` key through unchanged.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than ignore it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn parse_key(name: &str, text: &str) -> u64 {
+    let mut h = FxHasher::default();
+    name.hash(&mut h);
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// Parses a template file, reusing the trees of an identical earlier parse (same name, same
@@ -462,14 +526,19 @@ struct ParseCache {
 fn parse_cached(set: &Templates, name: &str, text: &Arc<str>) -> Result<ParsedFile, Error> {
     static CACHE: OnceLock<Mutex<ParseCache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
-    let key = (name.to_string(), text.clone());
-    if let Some(hit) = cache
+    let key = parse_key(name, text);
+    if let Some(bucket) = cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .entries
         .get(&key)
     {
-        return Ok(hit.clone());
+        if let Some(hit) = bucket
+            .iter()
+            .find(|c| &*c.name == name && *c.text == **text)
+        {
+            return Ok(hit.parsed.clone());
+        }
     }
     let funcs = set.funcs().clone();
     let is_func = |f: &str| funcs.contains(f) || gotemplate::builtins::BUILTIN_NAMES.contains(&f);
@@ -481,7 +550,14 @@ fn parse_cached(set: &Templates, name: &str, text: &Arc<str>) -> Result<ParsedFi
         c.text_bytes = 0;
     }
     c.text_bytes += text.len();
-    c.entries.insert(key, parsed.clone());
+    let bucket = c.entries.entry(key).or_default();
+    if !bucket.iter().any(|e| &*e.name == name && *e.text == **text) {
+        bucket.push(CachedParse {
+            name: name.into(),
+            text: text.clone(),
+            parsed: parsed.clone(),
+        });
+    }
     Ok(parsed)
 }
 
@@ -631,6 +707,17 @@ fn reformat_exec_error(file: &str, err: &Error) -> RenderError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strip_no_value_removes_every_placeholder() {
+        use super::strip_no_value;
+        assert_eq!(
+            strip_no_value("a: <no value>\nb: <no value><no value>x".into()),
+            "a: \nb: x"
+        );
+        assert_eq!(strip_no_value("<no valu> é".into()), "<no valu> é");
+        assert_eq!(strip_no_value(String::new()), "");
+    }
+
     use super::*;
 
     #[test]
