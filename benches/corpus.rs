@@ -14,6 +14,10 @@ use std::time::Instant;
 use helm_render::release::{render_release, template_text, ReleaseRenderOptions, TemplateOutput};
 use helm_render::{ReleaseInfo, RenderOptions};
 
+/// The allocator the operator binary ships with (`src/main.rs`), so in-process times match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn shared() -> Option<PathBuf> {
     let p = match std::env::var_os("HELMRELEASE_SHARED") {
         Some(p) => PathBuf::from(p),
