@@ -8,6 +8,10 @@
 use helm_render::release::{render_release, template_text, ReleaseRenderOptions, TemplateOutput};
 use helm_render::{ReleaseInfo, RenderOptions};
 
+/// The operator binary's allocator, as in the corpus bench.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn once(chart: &std::path::Path) -> Result<usize, String> {
     let c = helm_render::load_dir(chart).map_err(|e| e.to_string())?;
     let opts = ReleaseRenderOptions {
