@@ -651,46 +651,87 @@ fn decode_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Result<G
 
 /// go-yaml v2's `resolve("", s)` for a plain scalar: its tag and value.
 pub(crate) fn resolve_plain(s: &str) -> (&'static str, GoYaml) {
+    match resolve_plain_kind(s) {
+        Plain::Null => (NULL_TAG, GoYaml::Null),
+        Plain::Bool(b) => (BOOL_TAG, GoYaml::Bool(b)),
+        Plain::Float(f) => (FLOAT_TAG, GoYaml::Float(f)),
+        Plain::Int(i) => (INT_TAG, GoYaml::Int(i)),
+        Plain::Uint(u) => (INT_TAG, GoYaml::Uint(u)),
+        Plain::Merge => (MERGE_TAG, GoYaml::Str(s.to_string())),
+        Plain::Str => (STR_TAG, GoYaml::Str(s.to_string())),
+    }
+}
+
+/// The tag alone of [`resolve_plain`], without building the value (the emitter asks this of
+/// every string it writes, to decide whether it needs quotes).
+pub(crate) fn resolve_plain_tag(s: &str) -> &'static str {
+    match resolve_plain_kind(s) {
+        Plain::Null => NULL_TAG,
+        Plain::Bool(_) => BOOL_TAG,
+        Plain::Float(_) => FLOAT_TAG,
+        Plain::Int(_) | Plain::Uint(_) => INT_TAG,
+        Plain::Merge => MERGE_TAG,
+        Plain::Str => STR_TAG,
+    }
+}
+
+/// What a plain scalar resolves to; strings carry no copy of the text.
+enum Plain {
+    Null,
+    Bool(bool),
+    Float(f64),
+    Int(i64),
+    Uint(u64),
+    Merge,
+    Str,
+}
+
+fn resolve_plain_kind(s: &str) -> Plain {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return (NULL_TAG, GoYaml::Null),
+        "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return (BOOL_TAG, GoYaml::Bool(true))
+            return Plain::Bool(true)
         }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return (BOOL_TAG, GoYaml::Bool(false))
+            return Plain::Bool(false)
         }
-        ".nan" | ".NaN" | ".NAN" => return (FLOAT_TAG, GoYaml::Float(f64::NAN)),
+        ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return (FLOAT_TAG, GoYaml::Float(f64::INFINITY))
+            return Plain::Float(f64::INFINITY)
         }
-        "-.inf" | "-.Inf" | "-.INF" => return (FLOAT_TAG, GoYaml::Float(f64::NEG_INFINITY)),
-        "<<" => return (MERGE_TAG, GoYaml::Str(s.to_string())),
+        "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
+        "<<" => return Plain::Merge,
         _ => {}
     }
     let first = s.as_bytes().first().copied().unwrap_or(b' ');
     match first {
         b'.' if is_yaml_style_float(s) => {
             if let Some(f) = parse_finite_float(s) {
-                return (FLOAT_TAG, GoYaml::Float(f));
+                return Plain::Float(f);
             }
         }
         b'+' | b'-' | b'0'..=b'9' => {
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            // go-yaml drops `_` digit separators before parsing; most numbers have none.
+            let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+                s.chars().filter(|&c| c != '_').collect::<String>().into()
+            } else {
+                s.into()
+            };
             if let Some(i) = go_parse_int(&plain) {
-                return (INT_TAG, GoYaml::Int(i));
+                return Plain::Int(i);
             }
             if let Some(u) = go_parse_uint(&plain) {
-                return (INT_TAG, GoYaml::Uint(u));
+                return Plain::Uint(u);
             }
             if is_yaml_style_float(&plain) {
                 if let Some(f) = parse_finite_float(&plain) {
-                    return (FLOAT_TAG, GoYaml::Float(f));
+                    return Plain::Float(f);
                 }
             }
         }
         _ => {}
     }
-    (STR_TAG, GoYaml::Str(s.to_string()))
+    Plain::Str
 }
 
 fn parse_finite_float(s: &str) -> Option<f64> {

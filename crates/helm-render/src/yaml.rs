@@ -13,7 +13,7 @@ use gotemplate::{List, Map, Str, Value};
 
 use crate::content_cache::ContentCache;
 use crate::json::{format_float_g, format_float_json, object_json, JsonView};
-use crate::values::{go_parse_int, resolve_plain, GoYaml};
+use crate::values::{go_parse_int, resolve_plain, resolve_plain_tag, GoYaml};
 
 /// Maximum nesting depth accepted when emitting.
 const MAX_DEPTH: usize = 1000;
@@ -596,8 +596,7 @@ fn can_use_plain(s: &str, flavor: Flavor) -> bool {
                 // The merge key resolves to its own tag, yet go-yaml writes it plain.
                 return true;
             }
-            let (tag, _) = resolve_plain(s);
-            tag == "tag:yaml.org,2002:str" && !is_base60_float(s)
+            resolve_plain_tag(s) == "tag:yaml.org,2002:str" && !is_base60_float(s)
         }
         Flavor::V3 => {
             if matches!(
@@ -620,7 +619,7 @@ fn can_use_plain(s: &str, flavor: Flavor) -> bool {
             ) {
                 return false;
             }
-            let (tag, _) = resolve_plain(s);
+            let tag = resolve_plain_tag(s);
             if tag == "tag:yaml.org,2002:bool" {
                 // v3 only knows true/false spellings, all handled as non-plain too.
                 return false;
