@@ -257,8 +257,7 @@ fn rsa_key(bits: usize) -> Result<rsa::RsaPrivateKey, FuncError> {
 fn generate_rsa(bits: usize) -> Result<rsa::RsaPrivateKey, String> {
     let half = bits / 2;
     loop {
-        let p = super::primes::random_prime(half)?;
-        let q = super::primes::random_prime(half)?;
+        let (p, q) = super::primes::random_prime_pair(half)?;
         if p == q {
             continue;
         }

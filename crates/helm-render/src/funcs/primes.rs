@@ -10,12 +10,17 @@
 //!   squarings and modular doublings (no table, no general multiplication): nearly every
 //!   composite stops there;
 //! * the arithmetic is fixed-size Montgomery multiplication over `[u64; N]` (N = 16 or 32)
-//!   in loops the compiler unrolls completely, with no allocation.
+//!   in loops the compiler unrolls completely, with no allocation;
+//! * a key's two primes come from [`random_prime_pair`], which runs searches on up to four
+//!   cores at once and takes the first two primes found.
 //!
 //! Strength is Go's: the survivors then pass as many Miller-Rabin rounds with random bases as
 //! Go's FIPS 186-5 table asks for that size (5 for 1024-bit primes, 4 for 2048-bit ones),
 //! after the base-2 round. Primes have their top two bits set (so a product of two has exactly
 //! twice the bits) and `p - 1` is not divisible by 65537 (so `e = 65537` is invertible).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -92,9 +97,66 @@ fn random_base_rounds(bits: usize) -> usize {
 
 /// A random probable prime of exactly `bits` bits (1024 or 2048), big-endian bytes.
 pub fn random_prime(bits: usize) -> Result<Vec<u8>, String> {
+    let never = AtomicBool::new(false);
+    search_sized(bits, &never)?.ok_or_else(|| "prime search stopped".to_string())
+}
+
+/// Two distinct random probable primes of `bits` bits (an RSA key's `p` and `q`).
+///
+/// Up to four searches run at once on the machine's cores and the first two primes found are
+/// taken, so a key costs about the wall time of one prime search instead of two. Each prime is
+/// still one independent search from a random start, exactly as [`random_prime`] finds it;
+/// only the waiting is shared. When no thread can be started the searches run one after the
+/// other on the calling thread.
+pub fn random_prime_pair(bits: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let stop = AtomicBool::new(false);
+    let found: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::with_capacity(2));
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    let hunt = || {
+        while !stop.load(Ordering::Relaxed) {
+            match search_sized(bits, &stop) {
+                Ok(Some(prime)) => {
+                    let mut primes = found.lock().unwrap_or_else(|e| e.into_inner());
+                    if primes.len() < 2 && !primes.contains(&prime) {
+                        primes.push(prime);
+                    }
+                    if primes.len() >= 2 {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            // A thread that cannot be started just leaves more of the search to the others.
+            let _ = std::thread::Builder::new()
+                .name("rsa-prime-search".into())
+                .spawn_scoped(scope, hunt);
+        }
+        hunt();
+    });
+    if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    let mut primes = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    match (primes.pop(), primes.pop()) {
+        (Some(q), Some(p)) => Ok((p, q)),
+        _ => Err("prime search ended without two primes".to_string()),
+    }
+}
+
+/// One prime search for the supported sizes; `None` when `stop` was raised first.
+fn search_sized(bits: usize, stop: &AtomicBool) -> Result<Option<Vec<u8>>, String> {
     match bits {
-        1024 => Ok(search::<16>()),
-        2048 => Ok(search::<32>()),
+        1024 => Ok(search::<16>(stop)),
+        2048 => Ok(search::<32>(stop)),
         _ => Err(format!("unsupported prime size {bits}")),
     }
 }
@@ -108,7 +170,7 @@ fn random_limbs<const N: usize>() -> [u64; N] {
     out
 }
 
-fn search<const N: usize>() -> Vec<u8> {
+fn search<const N: usize>(stop: &AtomicBool) -> Option<Vec<u8>> {
     let primes = small_primes();
     // Odd offsets per window: about six times the expected gap between primes of this size,
     // so a fresh start is rarely needed.
@@ -120,6 +182,9 @@ fn search<const N: usize>() -> Vec<u8> {
         magic: u64::MAX / 65_537 + 1,
     };
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut base = random_limbs::<N>();
         if let Some(top) = base.last_mut() {
             *top |= 0xC000_0000_0000_0000;
@@ -154,8 +219,11 @@ fn search<const N: usize>() -> Vec<u8> {
             if cand[N - 1] >> 62 != 3 {
                 break;
             }
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
             if probably_prime(cand, rounds) {
-                return to_be_bytes(&cand);
+                return Some(to_be_bytes(&cand));
             }
         }
     }
@@ -654,6 +722,28 @@ mod tests {
         }
         assert_ne!(&pm1 % 65_537u32, BigUint::from(0u32));
         assert!(random_prime(512).is_err());
+    }
+
+    #[test]
+    fn prime_pairs_are_two_distinct_rsa_primes() {
+        let (p_bytes, q_bytes) = random_prime_pair(1024).unwrap();
+        assert_ne!(p_bytes, q_bytes);
+        for bytes in [&p_bytes, &q_bytes] {
+            assert_eq!(bytes.len(), 128);
+            assert_eq!(bytes[0] >> 6, 3, "top two bits set");
+            let p = BigUint::from_bytes_be(bytes);
+            let pm1 = &p - 1u32;
+            for base in [2u32, 3, 65_537] {
+                assert_eq!(BigUint::from(base).modpow(&pm1, &p), BigUint::from(1u32));
+            }
+        }
+        assert!(random_prime_pair(768).is_err());
+    }
+
+    #[test]
+    fn a_raised_stop_ends_the_search_without_a_prime() {
+        let stop = AtomicBool::new(true);
+        assert_eq!(search::<16>(&stop), None);
     }
 
     #[test]
