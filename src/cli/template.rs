@@ -73,6 +73,8 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 /// Runs the command.
 pub fn run(args: Args) -> ExitCode {
+    // One render per process: caches of derived results would only cost.
+    helm_render::set_process_caches(false);
     let kube_version = args.kube_version.as_deref();
     let Some(capabilities) = Capabilities::for_target(kube_version, &args.api_versions) else {
         return fail(format!(

@@ -3,7 +3,7 @@
 //! or `perf` see the steady-state cost the corpus bench measures.
 //!
 //! Run: `cargo build --release -p helm-render --example corpus_profile` then
-//! `target/release/examples/corpus_profile CHART_DIR [N]`.
+//! `target/release/examples/corpus_profile CHART_DIR [N]` (`COLD=1` turns the caches off).
 
 use helm_render::release::{render_release, template_text, ReleaseRenderOptions, TemplateOutput};
 use helm_render::{ReleaseInfo, RenderOptions};
@@ -39,6 +39,10 @@ fn main() {
     };
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let chart = std::path::PathBuf::from(chart);
+    // COLD=1: every process-wide cache off, as the corpus bench's cold column.
+    if std::env::var_os("COLD").is_some() {
+        helm_render::set_process_caches(false);
+    }
     let mut total = 0;
     let start = std::time::Instant::now();
     for _ in 0..n {

@@ -8,7 +8,25 @@
 //! is emptied when full (as the template parse cache in `engine.rs` is).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+static PROCESS_CACHES: AtomicBool = AtomicBool::new(true);
+
+/// Turns the process-wide caches of derived results on or off: parsed templates, decoded
+/// `values.yaml`/`Chart.yaml`/`.helmignore`, compiled schemas, `fromYaml` results, manifest
+/// heads, `.Files.Glob` patterns and semver versions and constraints. They pay off when the
+/// same charts are rendered again (the operator); a one-shot render (`template`) and a
+/// benchmark of first renders turn them off, so every render decodes and parses afresh as Helm
+/// does. On by default.
+pub fn set_process_caches(enabled: bool) {
+    PROCESS_CACHES.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether [`set_process_caches`] left the caches on.
+pub(crate) fn process_caches() -> bool {
+    PROCESS_CACHES.load(Ordering::Relaxed)
+}
 
 /// A bounded map from file contents to a value derived from them.
 pub(crate) struct ContentCache<T> {
@@ -42,6 +60,9 @@ impl<T: Clone> ContentCache<T> {
         data: &[u8],
         make: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        if !process_caches() {
+            return make();
+        }
         let h = content_hash(data);
         if let Some(hit) = self
             .inner

@@ -543,7 +543,7 @@ fn parse_cached(
             trees.into_iter().map(|(n, t)| (n, Arc::new(t))).collect(),
         ))
     };
-    if !use_cache {
+    if !use_cache || !crate::content_cache::process_caches() {
         return parse();
     }
     static CACHE: OnceLock<Mutex<ParseCache>> = OnceLock::new();

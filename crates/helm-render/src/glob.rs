@@ -34,6 +34,9 @@ impl Glob {
         use std::collections::HashMap;
         use std::sync::{Mutex, OnceLock};
         static CACHE: OnceLock<Mutex<HashMap<String, Glob>>> = OnceLock::new();
+        if !crate::content_cache::process_caches() {
+            return Glob::new(pattern);
+        }
         let cache = CACHE.get_or_init(Mutex::default);
         if let Some(g) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
             return Ok(g.clone());

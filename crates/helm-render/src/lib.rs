@@ -27,5 +27,6 @@ pub mod yaml;
 pub mod yamljson;
 
 pub use chart::{load_dir, load_files, BufferedFile, Chart, ChartError, Metadata};
+pub use content_cache::set_process_caches;
 pub use engine::{render, Lookup, OfflineLookup, ReleaseInfo, RenderError, RenderOptions};
 pub use objects::{Capabilities, KubeVersion, VersionSet};

@@ -80,6 +80,9 @@ const SCHEMA_CACHE_SIZE: usize = 64;
 fn compiled(schema: &[u8]) -> Result<Arc<Compiled>, String> {
     type Cache = Mutex<VecDeque<(Arc<[u8]>, Arc<Compiled>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
+    if !crate::content_cache::process_caches() {
+        return compile(schema).map(Arc::new);
+    }
     let cache = CACHE.get_or_init(Mutex::default);
     if let Some(hit) = cache
         .lock()

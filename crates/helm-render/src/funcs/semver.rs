@@ -114,6 +114,9 @@ impl Version {
         use std::sync::{Mutex, OnceLock};
         type Cache = Mutex<HashMap<String, Result<Version, String>>>;
         static CACHE: OnceLock<Cache> = OnceLock::new();
+        if !crate::content_cache::process_caches() {
+            return Self::parse_uncached(v);
+        }
         let cache = CACHE.get_or_init(Mutex::default);
         if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(v) {
             return hit.clone();
@@ -452,6 +455,9 @@ impl Constraints {
         use std::sync::{Mutex, OnceLock};
         type Cache = Mutex<HashMap<String, Result<Constraints, String>>>;
         static CACHE: OnceLock<Cache> = OnceLock::new();
+        if !crate::content_cache::process_caches() {
+            return Self::parse_uncached(c);
+        }
         let cache = CACHE.get_or_init(Mutex::default);
         if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(c) {
             return hit.clone();
