@@ -370,6 +370,9 @@ const SMALL_MAP: usize = 8;
 pub struct Map {
     kind: MapKind,
     inner: Arc<RwLock<BTreeMap<Str, Value>>>,
+    /// A Go nil map (`var m map[string]string`): reads like an empty map, but encodes as JSON
+    /// `null` (Helm's `.Chart.Annotations` when `Chart.yaml` has none).
+    nil: bool,
 }
 
 impl Map {
@@ -383,7 +386,22 @@ impl Map {
         Map {
             kind,
             inner: Arc::default(),
+            nil: false,
         }
+    }
+
+    /// A Go nil map of the given type: empty, and `null` when encoded.
+    pub fn nil_of(kind: MapKind) -> Map {
+        Map {
+            kind,
+            inner: Arc::default(),
+            nil: true,
+        }
+    }
+
+    /// True for a Go nil map that nothing has been stored in.
+    pub fn is_nil(&self) -> bool {
+        self.nil && self.is_empty()
     }
 
     /// A map of the given Go type holding `entries`.
@@ -399,6 +417,7 @@ impl Map {
         Map {
             kind,
             inner: Arc::new(RwLock::new(tree)),
+            nil: false,
         }
     }
 
@@ -422,6 +441,7 @@ impl Map {
         Map {
             kind,
             inner: Arc::clone(&self.inner),
+            nil: self.nil,
         }
     }
 
@@ -483,6 +503,7 @@ impl Map {
         Map {
             kind: self.kind.clone(),
             inner: Arc::new(RwLock::new(self.read().clone())),
+            nil: self.nil,
         }
     }
 
@@ -591,6 +612,16 @@ pub trait Object: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nil_map_stays_nil_only_while_empty() {
+        let m = Map::nil_of(MapKind::Generic);
+        assert!(m.is_nil());
+        assert!(m.clone().is_nil() && m.retyped(MapKind::Generic).is_nil());
+        assert!(!Map::new().is_nil());
+        m.insert("a", Value::Bool(true));
+        assert!(!m.is_nil());
+    }
 
     #[test]
     fn get_finds_keys_in_small_and_large_maps() {

@@ -86,6 +86,8 @@ pub struct Metadata {
     pub deprecated: bool,
     /// `annotations`
     pub annotations: BTreeMap<String, String>,
+    /// `Chart.yaml` has no `annotations` map, so Go's field stays a nil map.
+    pub annotations_nil: bool,
     /// `kubeVersion` (a semver constraint)
     pub kube_version: String,
     /// `dependencies`
@@ -483,6 +485,7 @@ pub fn parse_metadata(data: &[u8]) -> Result<Metadata, String> {
         tags: get_str(&m, "tags"),
         app_version: get_str(&m, "appVersion"),
         deprecated: matches!(m.get("deprecated"), Some(Value::Bool(true))),
+        annotations_nil: !matches!(m.get("annotations"), Some(Value::Map(_))),
         annotations,
         kube_version: get_str(&m, "kubeVersion"),
         dependencies: dependencies_of(&Value::Map(m.clone())),
@@ -526,14 +529,21 @@ impl Metadata {
         m.insert("Tags", Value::str(&self.tags));
         m.insert("AppVersion", Value::str(&self.app_version));
         m.insert("Deprecated", Value::Bool(self.deprecated));
+        let annotations_kind = gotemplate::MapKind::Typed(gotemplate::ElemType::String);
         m.insert(
             "Annotations",
-            Value::Map(Map::from_entries(
-                gotemplate::MapKind::Typed(gotemplate::ElemType::String),
-                self.annotations
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), Value::str(v))),
-            )),
+            // Helm leaves the field a nil map when `Chart.yaml` has no annotations (`toJson`
+            // prints `null` for it, `{}` for an empty one).
+            Value::Map(if self.annotations_nil {
+                Map::nil_of(annotations_kind)
+            } else {
+                Map::from_entries(
+                    annotations_kind,
+                    self.annotations
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), Value::str(v))),
+                )
+            }),
         );
         m.insert("KubeVersion", Value::str(&self.kube_version));
         m.insert(
@@ -655,4 +665,35 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<BufferedFile>, ChartError> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_metadata;
+    use crate::json::to_json;
+
+    fn annotations_json(chart_yaml: &str) -> String {
+        let meta = parse_metadata(chart_yaml.as_bytes()).expect("Chart.yaml parses");
+        let chart = meta.to_value(true);
+        let annotations = chart
+            .as_map()
+            .and_then(|m| m.get("Annotations"))
+            .expect("Annotations is set");
+        to_json(&annotations).expect("encodes")
+    }
+
+    #[test]
+    fn absent_annotations_are_a_nil_map_as_in_helm() {
+        let base = "apiVersion: v2\nname: c\nversion: 1.0.0\n";
+        assert_eq!(annotations_json(base), "null");
+        assert_eq!(annotations_json(&format!("{base}annotations:\n")), "null");
+        assert_eq!(
+            annotations_json(&format!("{base}annotations: {{}}\n")),
+            "{}"
+        );
+        assert_eq!(
+            annotations_json(&format!("{base}annotations:\n  a: b\n")),
+            r#"{"a":"b"}"#
+        );
+    }
 }

@@ -140,6 +140,7 @@ fn encode(v: &Value, out: &mut String, html: bool, depth: usize) -> Result<(), J
             }
             out.push(']');
         }
+        Value::Map(m) if m.is_nil() => out.push_str("null"),
         Value::Map(m) => encode_pairs(&m.entries(), out, html, depth)?,
         Value::Object(o) => match object_json(o) {
             JsonView::Value(v) => encode(&v, out, html, depth + 1)?,

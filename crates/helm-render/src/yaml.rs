@@ -171,6 +171,8 @@ fn json_node(v: &Value, depth: usize) -> Result<Node, YamlError> {
                 .map(|x| json_node(x, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
+        // sigs.k8s.io/yaml goes through JSON, where a nil map is `null`.
+        Value::Map(m) if m.is_nil() => Node::Null,
         Value::Map(m) => {
             let mut pairs = Vec::with_capacity(m.len());
             for (k, v) in m.entries() {
