@@ -2,15 +2,111 @@
 //! `.Files.Glob` uses): `*` within a path segment, `**` across segments, `?`, `[a-z]`,
 //! `[!x]`, `{a,b}` alternatives and `\` escapes.
 //!
-//! Patterns are translated to an anchored regular expression, so matching is linear-time
-//! whatever the pattern.
+//! Patterns made only of literal characters, `*`, `**` and `?` (what charts use) are matched
+//! directly, one pass per pattern piece over the path's positions; the others are translated
+//! to an anchored regular expression, whose compilation costs far more than a chart's whole
+//! `.Files.Glob` work. Both ways are linear in the path for a given pattern.
 
 use regex::Regex;
 
 /// A compiled glob pattern.
 #[derive(Debug, Clone)]
 pub struct Glob {
-    re: Regex,
+    matcher: Matcher,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Simple(std::sync::Arc<[Piece]>),
+    Regex(Regex),
+}
+
+/// One piece of a simple pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Literal(Vec<char>),
+    /// `*`: any run of characters other than `/`.
+    Star,
+    /// `**`: any run of characters.
+    StarStar,
+    /// `?`: one character other than `/`.
+    One,
+}
+
+/// The pieces of `pattern` when it has no classes, alternatives or escapes.
+fn simple_pieces(pattern: &str) -> Option<Vec<Piece>> {
+    if pattern.contains(['[', ']', '{', '}', '\\']) {
+        return None;
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let piece = match c {
+            '*' if chars.get(i + 1) == Some(&'*') => {
+                i += 1;
+                Piece::StarStar
+            }
+            '*' => Piece::Star,
+            '?' => Piece::One,
+            _ => {
+                if let Some(Piece::Literal(l)) = pieces.last_mut() {
+                    l.push(c);
+                    i += 1;
+                    continue;
+                }
+                Piece::Literal(vec![c])
+            }
+        };
+        pieces.push(piece);
+        i += 1;
+    }
+    Some(pieces)
+}
+
+/// Matches `path` against simple pieces: the set of positions reachable after each piece,
+/// advanced one piece at a time (no backtracking, so no blow-up on many stars).
+fn simple_match(pieces: &[Piece], path: &str) -> bool {
+    let s: Vec<char> = path.chars().collect();
+    let n = s.len();
+    let mut cur = vec![false; n + 1];
+    let mut next = vec![false; n + 1];
+    cur[0] = true;
+    for piece in pieces {
+        next.iter_mut().for_each(|x| *x = false);
+        match piece {
+            Piece::Literal(l) => {
+                for p in 0..=n {
+                    if cur[p] && s.get(p..p + l.len()) == Some(l.as_slice()) {
+                        next[p + l.len()] = true;
+                    }
+                }
+            }
+            Piece::One => {
+                for p in 0..n {
+                    if cur[p] && s[p] != '/' {
+                        next[p + 1] = true;
+                    }
+                }
+            }
+            Piece::Star | Piece::StarStar => {
+                let crosses = *piece == Piece::StarStar;
+                let mut active = false;
+                for p in 0..=n {
+                    active |= cur[p];
+                    next[p] = active;
+                    if !crosses && s.get(p) == Some(&'/') {
+                        active = false;
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut cur, &mut next);
+        if !cur.contains(&true) {
+            return false;
+        }
+    }
+    cur[n]
 }
 
 /// A pattern that gobwas/glob would reject (unclosed `[` or `{`, trailing `\`...).
@@ -52,6 +148,16 @@ impl Glob {
 
     /// Compiles `pattern`.
     pub fn new(pattern: &str) -> Result<Glob, GlobError> {
+        if let Some(pieces) = simple_pieces(pattern) {
+            return Ok(Glob {
+                matcher: Matcher::Simple(pieces.into()),
+            });
+        }
+        Glob::new_regex(pattern)
+    }
+
+    /// Compiles `pattern` to a regular expression (any pattern).
+    fn new_regex(pattern: &str) -> Result<Glob, GlobError> {
         let err = |reason| GlobError {
             pattern: pattern.to_string(),
             reason,
@@ -119,20 +225,24 @@ impl Glob {
         }
         re.push_str(")$");
         let re = Regex::new(&re).map_err(|_| err("unsupported pattern"))?;
-        Ok(Glob { re })
+        Ok(Glob {
+            matcher: Matcher::Regex(re),
+        })
     }
 
     /// The pattern `**`, matching everything.
     pub fn match_all() -> Glob {
         Glob {
-            // A constant, valid expression: compiling it cannot fail.
-            re: Regex::new("(?s:.*)").unwrap_or_else(|_| unreachable!()),
+            matcher: Matcher::Simple(vec![Piece::StarStar].into()),
         }
     }
 
     /// True when `path` matches.
     pub fn matches(&self, path: &str) -> bool {
-        self.re.is_match(path)
+        match &self.matcher {
+            Matcher::Simple(pieces) => simple_match(pieces, path),
+            Matcher::Regex(re) => re.is_match(path),
+        }
     }
 }
 
@@ -142,6 +252,68 @@ mod tests {
 
     fn m(p: &str, s: &str) -> bool {
         Glob::new(p).map(|g| g.matches(s)).unwrap_or(false)
+    }
+
+    #[test]
+    fn direct_matching_agrees_with_the_regex_translation() {
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "?",
+            "a",
+            "conf/*",
+            "conf/*.txt",
+            "conf/**",
+            "**.yaml",
+            "*/*",
+            "files/*.y?ml",
+            "a*b*c",
+            "**/x",
+            "*x*",
+            "?/?",
+            "a**b",
+            "***",
+            "dir/",
+            "é*",
+        ];
+        let paths = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "a/b",
+            "axbxc",
+            "conf/a.txt",
+            "conf/sub/a.txt",
+            "conf/",
+            "x",
+            "y/x",
+            "files/a.yaml",
+            "files/a.yml",
+            "files/b/c.yaml",
+            "a/x/b",
+            "dir/",
+            "éa",
+            "é/a",
+            "q/r",
+        ];
+        for p in patterns {
+            let direct = Glob::new(p).expect("simple pattern");
+            assert!(matches!(direct.matcher, Matcher::Simple(_)), "{p}");
+            let regex = Glob::new_regex(p).expect("regex pattern");
+            for s in paths {
+                assert_eq!(
+                    direct.matches(s),
+                    regex.matches(s),
+                    "pattern {p:?} path {s:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            Glob::new("a[bc]").expect("class").matcher,
+            Matcher::Regex(_)
+        ));
     }
 
     #[test]
