@@ -7,6 +7,7 @@
 //! `ParseInt`/`ParseUint` with base 0, `ParseFloat`), because literal handling decides which
 //! templates are parse errors.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -66,6 +67,9 @@ pub fn parse_with_delims(
         tree_set: HashMap::with_capacity(8),
         depth: 0,
         st: TreeState::new(),
+        nodes: Vec::with_capacity(32),
+        cmds: Vec::with_capacity(8),
+        args: Vec::with_capacity(8),
     };
     p.lex.break_ok = !p.has_function("break");
     p.lex.continue_ok = !p.has_function("continue");
@@ -121,6 +125,12 @@ struct Parser<'a> {
     tree_set: HashMap<String, Tree>,
     depth: usize,
     st: TreeState<'a>,
+    // Scratch stacks shared by the nested lists, pipelines and commands being built: each
+    // level pushes above the mark it started at and moves its elements into a vector of
+    // exactly their number when done, so no vector grows by reallocation.
+    nodes: Vec<Node>,
+    cmds: Vec<CommandNode>,
+    args: Vec<Arg>,
 }
 
 impl<'a> Parser<'a> {
@@ -270,25 +280,33 @@ impl<'a> Parser<'a> {
 
     /// Go's `Tree.add`: a later empty definition does not replace a non-empty one; two
     /// non-empty ones are an error (reported at `line`, the defining tree's last token).
-    fn add(&mut self, name: &str, root: ListNode, line: usize) -> PResult<()> {
-        let tree = self.tree(name.to_string(), root);
-        match self.tree_set.get(name) {
-            Some(old) if !old.is_empty() => {
-                if !tree.is_empty() {
-                    return Err(self.error_at(
-                        line,
-                        format!(
+    fn add(&mut self, name: String, root: ListNode, line: usize) -> PResult<()> {
+        use std::collections::hash_map::Entry;
+        let tree = self.tree(name.clone(), root);
+        match self.tree_set.entry(name) {
+            Entry::Occupied(mut old) => {
+                if !old.get().is_empty() {
+                    if !tree.is_empty() {
+                        let msg = format!(
                             "template: multiple definition of template {}",
-                            crate::fmt::quote(name)
-                        ),
-                    ));
+                            crate::fmt::quote(&tree.name)
+                        );
+                        return Err(self.error_at(line, msg));
+                    }
+                } else {
+                    old.insert(tree);
                 }
             }
-            _ => {
-                self.tree_set.insert(name.to_string(), tree);
+            Entry::Vacant(v) => {
+                v.insert(tree);
             }
         }
         Ok(())
+    }
+
+    /// The nodes pushed on the scratch stack since `mark`, as an exactly sized vector.
+    fn take_nodes(&mut self, mark: usize) -> Vec<Node> {
+        self.nodes.drain(mark.min(self.nodes.len())..).collect()
     }
 
     // --- grammar ----------------------------------------------------------------------
@@ -299,6 +317,7 @@ impl<'a> Parser<'a> {
             pos: self.peek().pos,
             nodes: Vec::new(),
         };
+        let mark = self.nodes.len();
         while self.peek().typ != ItemType::Eof {
             if self.peek().typ == ItemType::LeftDelim {
                 let delim = self.next();
@@ -313,11 +332,12 @@ impl<'a> Parser<'a> {
             match self.text_or_action()? {
                 Parsed::End => return Err(self.errorf("unexpected {{end}}".into())),
                 Parsed::Else(_) => return Err(self.errorf("unexpected {{else}}".into())),
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node(n) => self.nodes.push(n),
             }
         }
+        root.nodes = self.take_nodes(mark);
         let line = self.st.token[0].line;
-        self.add(name, root, line)
+        self.add(name.to_string(), root, line)
     }
 
     /// `{{define "name"}} itemList {{end}}`; the `define` keyword has been read.
@@ -337,7 +357,7 @@ impl<'a> Parser<'a> {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
         }
         let line = self.st.token[0].line;
-        self.add(&name, root, line)
+        self.add(name, root, line)
     }
 
     /// `textOrAction*`, up to an `{{end}}` or `{{else}}` (returned separately).
@@ -346,10 +366,14 @@ impl<'a> Parser<'a> {
             pos: self.peek_non_space().pos,
             nodes: Vec::new(),
         };
+        let mark = self.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => list.nodes.push(n),
-                end => return Ok((list, end)),
+                Parsed::Node(n) => self.nodes.push(n),
+                end => {
+                    list.nodes = self.take_nodes(mark);
+                    return Ok((list, end));
+                }
             }
         }
         Err(self.errorf("unexpected EOF".into()))
@@ -521,7 +545,7 @@ impl<'a> Parser<'a> {
         if !matches!(end, Parsed::End) {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
         }
-        self.add(&name, root, inner.token[0].line)?;
+        self.add(name.clone(), root, inner.token[0].line)?;
         Ok(Node::Template(Box::new(TemplateNode {
             pos: token.pos,
             line: token.line,
@@ -567,6 +591,7 @@ impl<'a> Parser<'a> {
             decl: Vec::new(),
             cmds: Vec::new(),
         };
+        let mark = self.cmds.len();
         loop {
             let v = self.peek_non_space();
             if v.typ != ItemType::Variable {
@@ -610,6 +635,7 @@ impl<'a> Parser<'a> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
+                pipe.cmds = self.cmds.drain(mark.min(self.cmds.len())..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -628,7 +654,7 @@ impl<'a> Parser<'a> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(token, context)),
             }
@@ -660,10 +686,11 @@ impl<'a> Parser<'a> {
             pos: self.peek_non_space().pos,
             args: Seq::Empty,
         };
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.args.push(op);
             }
             let token = self.next();
             match token.typ {
@@ -674,9 +701,15 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        if cmd.args.is_empty() {
-            return Err(self.errorf("empty command".into()));
-        }
+        let mark = mark.min(self.args.len());
+        cmd.args = match self.args.len() - mark {
+            0 => return Err(self.errorf("empty command".into())),
+            1 => match self.args.pop() {
+                Some(a) => Seq::One(a),
+                None => Seq::Empty,
+            },
+            _ => Seq::Many(self.args.drain(mark..).collect()),
+        };
         Ok(cmd)
     }
 
@@ -776,11 +809,11 @@ impl<'a> Parser<'a> {
                 self.leave();
                 Arg::Pipe(Box::new(p?))
             }
-            ItemType::String | ItemType::RawString => match unquote(token.val) {
+            ItemType::String | ItemType::RawString => match unquote_cow(token.val) {
                 Some(s) => Arg::String(StringNode {
                     pos: token.pos,
                     quoted: self.name(&token),
-                    text: Arc::from(s),
+                    text: Arc::from(&*s),
                 }),
                 None => return Err(self.errorf("invalid syntax".into())),
             },
@@ -1208,6 +1241,11 @@ fn ldexp(mut x: f64, mut e: i64) -> f64 {
 /// Go's `strconv.Unquote` for `"..."`, `` `...` `` and `'...'`; `None` is `invalid syntax`.
 /// Escapes producing invalid UTF-8 (`"\xff"`) are replaced by U+FFFD.
 pub fn unquote(s: &str) -> Option<String> {
+    unquote_cow(s).map(Cow::into_owned)
+}
+
+/// [`unquote`] borrowing the common escape-free `"..."` / `` `...` `` bodies.
+fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
     let b = s.as_bytes();
     let n = b.len();
     if n < 2 {
@@ -1223,22 +1261,29 @@ pub fn unquote(s: &str) -> Option<String> {
             if inner.contains('`') {
                 return None;
             }
-            Some(inner.replace('\r', ""))
+            if !inner.contains('\r') {
+                return Some(Cow::Borrowed(inner));
+            }
+            Some(Cow::Owned(inner.replace('\r', "")))
         }
         b'"' | b'\'' => {
-            if inner.contains('\n') {
-                return None;
-            }
             let q = char::from(quote);
-            if !inner.contains('\\') && !inner.contains(q) {
+            // One pass for the three bytes that need a closer look.
+            if !inner
+                .bytes()
+                .any(|c| c == b'\n' || c == b'\\' || c == quote)
+            {
                 if quote == b'"' {
-                    return Some(inner.to_string());
+                    return Some(Cow::Borrowed(inner));
                 }
                 let mut cs = inner.chars();
                 return match (cs.next(), cs.next()) {
-                    (Some(c), None) => Some(c.to_string()),
+                    (Some(c), None) => Some(Cow::Owned(c.to_string())),
                     _ => None,
                 };
+            }
+            if inner.contains('\n') {
+                return None;
             }
             let mut out: Vec<u8> = Vec::with_capacity(inner.len());
             let mut rest = inner;
@@ -1259,10 +1304,10 @@ pub fn unquote(s: &str) -> Option<String> {
                     break;
                 }
             }
-            Some(match String::from_utf8(out) {
+            Some(Cow::Owned(match String::from_utf8(out) {
                 Ok(s) => s,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })
+            }))
         }
         _ => None,
     }
