@@ -158,6 +158,10 @@ pub struct Lexer<'a> {
     input: &'a str,
     left_delim: &'a str,
     right_delim: &'a str,
+    /// The right delimiter's first byte, and whether it is a space byte (then every space
+    /// may start a delimiter).
+    right_delim_first: u8,
+    right_delim_spaced: bool,
     pos: usize,
     start: usize,
     at_eof: bool,
@@ -177,18 +181,22 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// A lexer over `input`; empty delimiters mean the defaults `{{` / `}}`.
     pub fn new(input: &'a str, left: &'a str, right: &'a str) -> Lexer<'a> {
+        let right = if right.is_empty() {
+            DEFAULT_RIGHT_DELIM
+        } else {
+            right
+        };
+        let right_delim_first = right.as_bytes().first().copied().unwrap_or(b'}');
         Lexer {
+            right_delim_first,
+            right_delim_spaced: is_space_byte(right_delim_first),
             input,
             left_delim: if left.is_empty() {
                 DEFAULT_LEFT_DELIM
             } else {
                 left
             },
-            right_delim: if right.is_empty() {
-                DEFAULT_RIGHT_DELIM
-            } else {
-                right
-            },
+            right_delim: right,
             pos: 0,
             start: 0,
             at_eof: false,
@@ -316,21 +324,6 @@ impl<'a> Lexer<'a> {
         self.start_line = self.line;
     }
 
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.next() {
-            Some(c) if valid.contains(c) => true,
-            _ => {
-                self.backup();
-                false
-            }
-        }
-    }
-
-    fn accept_digits(&mut self, digits: Digits) {
-        while matches!(self.next(), Some(c) if digits.accepts(c)) {}
-        self.backup();
-    }
-
     #[cold]
     #[inline(never)]
     fn errorf(&mut self, msg: String) -> Item<'a> {
@@ -445,8 +438,8 @@ impl<'a> Lexer<'a> {
         Step::Next(State::Text)
     }
 
-    fn lex_right_delim(&mut self) -> Item<'a> {
-        let (_, trim) = self.at_right_delim();
+    /// Emits the right delimiter at `pos` (after `" -"` when `trim`).
+    fn lex_right_delim(&mut self, trim: bool) -> Item<'a> {
         if trim {
             self.pos += TRIM_MARKER_LEN;
             self.ignore();
@@ -462,27 +455,53 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_inside_action(&mut self) -> Item<'a> {
-        // Only a space (" -}}") or the delimiter's first byte can start a right delimiter.
-        let first = self.input.as_bytes().get(self.pos).copied();
-        let maybe_delim = first
-            .is_some_and(|b| is_space_byte(b) || self.right_delim.as_bytes().first() == Some(&b));
-        if maybe_delim && self.at_right_delim().0 {
-            if self.paren_depth == 0 {
-                return self.lex_right_delim();
+        let bytes = self.input.as_bytes();
+        let Some(&b) = bytes.get(self.pos) else {
+            self.at_eof = true;
+            return self.errorf("unclosed action".into());
+        };
+        // Only a space (" -}}") or the delimiter's first byte can start a right delimiter;
+        // test the cheap byte conditions before the full check.
+        let space = is_space_byte(b);
+        let maybe_delim = if space {
+            bytes.get(self.pos + 1) == Some(&b'-') || self.right_delim_spaced
+        } else {
+            b == self.right_delim_first
+        };
+        if maybe_delim {
+            let (delim, trim) = self.at_right_delim();
+            if delim {
+                if self.paren_depth == 0 {
+                    return self.lex_right_delim(trim);
+                }
+                return self.errorf("unclosed left paren".into());
             }
-            return self.errorf("unclosed left paren".into());
         }
         // ASCII fast path: the common tokens start with a byte that says what they are, so
         // skip decoding the character only to put it back (`next` then `backup` leave the
         // position and line unchanged).
-        match self.input.as_bytes().get(self.pos) {
-            None => {
-                self.at_eof = true;
-                return self.errorf("unclosed action".into());
+        if space {
+            return self.lex_space();
+        }
+        match b {
+            b'.' => {
+                // ".field" unless a digit follows (then it starts a number).
+                if bytes.get(self.pos + 1).is_some_and(|c| !c.is_ascii_digit()) {
+                    self.pos += 1;
+                    return self.lex_field_or_variable(ItemType::Field);
+                }
+                return self.lex_number();
             }
-            Some(b' ' | b'\t' | b'\r' | b'\n') => return self.lex_space(),
-            Some(b'+' | b'-' | b'0'..=b'9') => return self.lex_number(),
-            Some(&b) if b == b'_' || b.is_ascii_alphabetic() => return self.lex_identifier(),
+            b'"' => {
+                self.pos += 1;
+                return self.lex_quote();
+            }
+            b'$' => {
+                self.pos += 1;
+                return self.lex_variable();
+            }
+            b'+' | b'-' | b'0'..=b'9' => return self.lex_number(),
+            _ if ASCII_WORD[usize::from(b)] => return self.lex_identifier(),
             _ => {}
         }
         let Some(r) = self.next() else {
@@ -570,7 +589,7 @@ impl<'a> Lexer<'a> {
         {
             self.backup();
             if num_spaces == 1 {
-                return self.lex_right_delim();
+                return self.lex_right_delim(true);
             }
         }
         self.emit(ItemType::Space)
@@ -586,7 +605,11 @@ impl<'a> Lexer<'a> {
             Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
             Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
             Some(k) => k,
-            None if word == "true" || word == "false" => ItemType::Bool,
+            None if matches!(word.as_bytes().first(), Some(b't' | b'f'))
+                && (word == "true" || word == "false") =>
+            {
+                ItemType::Bool
+            }
             None => ItemType::Identifier,
         };
         self.emit(typ)
@@ -597,23 +620,18 @@ impl<'a> Lexer<'a> {
     fn scan_alphanumerics(&mut self) -> Option<char> {
         loop {
             // Skip the ASCII run in one pass, then look at what stopped it.
-            let rest = self.input.as_bytes().get(self.pos..).unwrap_or(&[]);
-            self.pos += rest
-                .iter()
-                .position(|&b| !ASCII_WORD[usize::from(b)])
-                .unwrap_or(rest.len());
-            match self.input.as_bytes().get(self.pos) {
+            let bytes = self.input.as_bytes();
+            let mut pos = self.pos;
+            while bytes.get(pos).is_some_and(|&b| ASCII_WORD[usize::from(b)]) {
+                pos += 1;
+            }
+            self.pos = pos;
+            match bytes.get(pos) {
                 None => {
                     self.at_eof = true;
                     return EOF;
                 }
-                Some(&b) if b.is_ascii() => {
-                    if b == b'_' || b.is_ascii_alphanumeric() {
-                        self.pos += 1;
-                    } else {
-                        return Some(char::from(b));
-                    }
-                }
+                Some(&b) if b.is_ascii() => return Some(char::from(b)),
                 Some(_) => match self.rest(self.pos).chars().next() {
                     Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
                     other => return other,
@@ -655,6 +673,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Whether the next rune may follow an identifier (`.X.Y` splits into two items).
+    #[inline]
     fn at_terminator(&mut self) -> bool {
         match self.input.as_bytes().get(self.pos) {
             None => {
@@ -693,7 +712,7 @@ impl<'a> Lexer<'a> {
         if !self.scan_number() {
             return self.bad_number();
         }
-        if let Some('+' | '-') = self.peek() {
+        if let Some(b'+' | b'-') = self.input.as_bytes().get(self.pos) {
             // Complex: 1+2i. No spaces, must end in 'i'.
             let ends_in_i =
                 |l: &Self| l.pos > 0 && l.input.as_bytes().get(l.pos - 1) == Some(&b'i');
@@ -713,69 +732,130 @@ impl<'a> Lexer<'a> {
         self.errorf(msg)
     }
 
+    /// Go's `scanNumber`. Every character it accepts is ASCII, so it steps over bytes
+    /// (a number holds no newline); only the character after it may need decoding.
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
+        self.accept_byte(|b| b == b'+' || b == b'-');
         let mut digits = Digits::Dec;
-        if self.accept("0") {
+        if self.accept_byte(|b| b == b'0') {
             // A leading 0 does not mean octal in floats.
-            if self.accept("xX") {
+            if self.accept_byte(|b| b | 0x20 == b'x') {
                 digits = Digits::Hex;
-            } else if self.accept("oO") {
+            } else if self.accept_byte(|b| b | 0x20 == b'o') {
                 digits = Digits::Oct;
-            } else if self.accept("bB") {
+            } else if self.accept_byte(|b| b | 0x20 == b'b') {
                 digits = Digits::Bin;
             }
         }
-        self.accept_digits(digits);
-        if self.accept(".") {
-            self.accept_digits(digits);
+        self.accept_digit_bytes(digits);
+        if self.accept_byte(|b| b == b'.') {
+            self.accept_digit_bytes(digits);
         }
-        if digits == Digits::Dec && self.accept("eE") {
-            self.accept("+-");
-            self.accept_digits(Digits::Dec);
+        if digits == Digits::Dec && self.accept_byte(|b| b | 0x20 == b'e') {
+            self.accept_byte(|b| b == b'+' || b == b'-');
+            self.accept_digit_bytes(Digits::Dec);
         }
-        if digits == Digits::Hex && self.accept("pP") {
-            self.accept("+-");
-            self.accept_digits(Digits::Dec);
+        if digits == Digits::Hex && self.accept_byte(|b| b | 0x20 == b'p') {
+            self.accept_byte(|b| b == b'+' || b == b'-');
+            self.accept_digit_bytes(Digits::Dec);
         }
-        self.accept("i");
-        if matches!(self.peek(), Some(c) if is_alphanumeric(c)) {
+        self.accept_byte(|b| b == b'i');
+        let alnum_follows = match self.input.as_bytes().get(self.pos) {
+            None => false,
+            Some(&b) if b.is_ascii() => ASCII_WORD[usize::from(b)],
+            Some(_) => matches!(self.peek(), Some(c) if is_alphanumeric(c)),
+        };
+        if alnum_follows {
             self.next();
             return false;
         }
         true
     }
 
+    /// Go's `accept` for a set of ASCII characters.
+    #[inline]
+    fn accept_byte(&mut self, valid: impl Fn(u8) -> bool) -> bool {
+        match self.input.as_bytes().get(self.pos) {
+            Some(&b) if valid(b) => {
+                self.pos += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Go's `acceptRun` for the digits of a base.
+    fn accept_digit_bytes(&mut self, digits: Digits) {
+        let bytes = self.input.as_bytes();
+        while bytes
+            .get(self.pos)
+            .is_some_and(|&b| digits.accepts(char::from(b)))
+        {
+            self.pos += 1;
+        }
+    }
+
+    /// The opening quote has been read. Only ASCII bytes end or escape the string, and a
+    /// quoted string holds no newline, so bytes can be skipped without decoding or counting
+    /// lines (an escaped multi-byte character's continuation bytes are plain bytes).
     fn lex_quote(&mut self) -> Item<'a> {
+        let bytes = self.input.as_bytes();
+        let mut pos = self.pos;
         loop {
-            match self.next() {
-                Some('\\') => {
-                    if matches!(self.next(), Some(r) if r != '\n') {
-                        continue;
+            match bytes.get(pos) {
+                Some(b'"') => break,
+                Some(b'\\') => match bytes.get(pos + 1) {
+                    Some(b'\n') | None => {
+                        self.pos = (pos + 1).min(bytes.len());
+                        return self.unterminated_quote();
                     }
-                    return self.errorf("unterminated quoted string".into());
+                    Some(_) => pos += 2,
+                },
+                Some(b'\n') | None => {
+                    self.pos = pos;
+                    return self.unterminated_quote();
                 }
-                None | Some('\n') => return self.errorf("unterminated quoted string".into()),
-                Some('"') => break,
-                Some(_) => {}
+                Some(_) => pos += 1,
             }
         }
+        self.pos = pos + 1;
         self.emit(ItemType::String)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn unterminated_quote(&mut self) -> Item<'a> {
+        self.errorf("unterminated quoted string".into())
+    }
+
     fn lex_raw_quote(&mut self) -> Item<'a> {
-        loop {
-            match self.next() {
-                None => return self.errorf("unterminated raw quoted string".into()),
-                Some('`') => break,
-                Some(_) => {}
-            }
-        }
+        let Some(x) = find_byte(self.input.as_bytes().get(self.pos..).unwrap_or(&[]), b'`')
+        else {
+            self.pos = self.input.len();
+            self.at_eof = true;
+            return self.errorf("unterminated raw quoted string".into());
+        };
+        self.line += count_newlines(self.input.get(self.pos..self.pos + x).unwrap_or(""));
+        self.pos += x + 1;
         self.emit(ItemType::RawString)
     }
 }
 
 fn keyword(word: &str) -> Option<ItemType> {
+    // Most identifiers are function names: rule them out by length and first letter.
+    let b = word.as_bytes();
+    let possible = match b.len() {
+        2 => b[0] == b'i',
+        3 => b[0] == b'e' || b[0] == b'n',
+        4 => b[0] == b'e' || b[0] == b'w',
+        5 => b[0] == b'b' || b[0] == b'r',
+        6 => b[0] == b'd',
+        8 => b[0] == b'c' || b[0] == b't',
+        _ => false,
+    };
+    if !possible {
+        return None;
+    }
     Some(match word {
         "block" => ItemType::Block,
         "break" => ItemType::Break,

@@ -66,7 +66,21 @@ pub fn parse_with_delims(
         // Room for a helpers file's defines without rehashing.
         tree_set: HashMap::with_capacity(8),
         depth: 0,
-        st: TreeState::new(),
+        st: TreeState {
+            vars_base: 0,
+            range_depth: 0,
+            action_line: 0,
+        },
+        toks: [Item {
+            typ: ItemType::Error,
+            pos: 0,
+            val: "",
+            line: 0,
+            err: u32::MAX,
+        }; RING],
+        lexed: 0,
+        idx: 0,
+        vars: vec!["$"],
         nodes: Vec::with_capacity(32),
         cmds: Vec::with_capacity(8),
         args: Vec::with_capacity(8),
@@ -80,32 +94,11 @@ pub fn parse_with_delims(
 }
 
 /// Per-tree parsing state (Go keeps it in each `Tree`; a `define` or `block` body is parsed
-/// by a fresh tree sharing the lexer).
-struct TreeState<'a> {
-    token: [Item<'a>; 3],
-    peek_count: usize,
-    vars: Vec<&'a str>,
+/// by a fresh tree sharing the lexer). The tree's variables are `Parser::vars[vars_base..]`.
+struct TreeState {
+    vars_base: usize,
     range_depth: usize,
     action_line: usize,
-}
-
-impl<'a> TreeState<'a> {
-    fn new() -> TreeState<'a> {
-        let zero = Item {
-            typ: ItemType::Error,
-            pos: 0,
-            val: "",
-            line: 0,
-            err: u32::MAX,
-        };
-        TreeState {
-            token: [zero; 3],
-            peek_count: 0,
-            vars: vec!["$"],
-            range_depth: 0,
-            action_line: 0,
-        }
-    }
 }
 
 /// What `textOrAction` produced: a node, or an `{{end}}` / `{{else}}` that ends a list.
@@ -117,6 +110,9 @@ enum Parsed {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// Items kept for re-reading: Go's parser backs up at most three.
+const RING: usize = 8;
+
 struct Parser<'a> {
     lex: Lexer<'a>,
     is_func: &'a dyn Fn(&str) -> bool,
@@ -124,7 +120,18 @@ struct Parser<'a> {
     text: Arc<str>,
     tree_set: HashMap<String, Tree>,
     depth: usize,
-    st: TreeState<'a>,
+    st: TreeState,
+    /// The last [`RING`] items lexed: item `i` of the stream is `toks[i % RING]`, `lexed`
+    /// items have been lexed and `idx` is the next one to read. Go keeps a three-item
+    /// lookahead buffer per tree; its `backup2`/`backup3` only ever push back the items just
+    /// read, so an index into the item stream is the same thing (and the most recently lexed
+    /// item, Go's `token[0]`, is item `lexed - 1`). Items are lexed on demand, exactly when
+    /// Go's parser would ask its lexer.
+    toks: [Item<'a>; RING],
+    lexed: usize,
+    idx: usize,
+    /// The variables in scope, of every tree being parsed (see [`TreeState`]).
+    vars: Vec<&'a str>,
     // Scratch stacks shared by the nested lists, pipelines and commands being built: each
     // level pushes above the mark it started at and moves its elements into a vector of
     // exactly their number when done, so no vector grows by reallocation.
@@ -137,40 +144,57 @@ impl<'a> Parser<'a> {
     // --- token stream -----------------------------------------------------------------
 
     fn next(&mut self) -> Item<'a> {
-        if self.st.peek_count > 0 {
-            self.st.peek_count -= 1;
-        } else {
-            self.st.token[0] = self.lex.next_item();
-        }
-        self.tok(self.st.peek_count)
-    }
-
-    fn tok(&self, i: usize) -> Item<'a> {
-        self.st.token[i.min(2)]
+        let t = self.peek();
+        self.idx += 1;
+        t
     }
 
     fn backup(&mut self) {
-        self.st.peek_count = (self.st.peek_count + 1).min(3);
+        self.idx = self.idx.saturating_sub(1);
     }
 
-    fn backup2(&mut self, t1: Item<'a>) {
-        self.st.token[1] = t1;
-        self.st.peek_count = 2;
+    /// Go's `backup2`/`backup3`: read again from the item at index `at`.
+    fn backup_to(&mut self, at: usize) {
+        self.idx = at;
     }
 
-    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
-        self.st.token[1] = t1;
-        self.st.token[2] = t2;
-        self.st.peek_count = 3;
-    }
-
+    #[inline]
     fn peek(&mut self) -> Item<'a> {
-        if self.st.peek_count > 0 {
-            return self.tok(self.st.peek_count - 1);
+        if self.idx < self.lexed {
+            return self.toks[self.idx % RING];
         }
-        self.st.peek_count = 1;
-        self.st.token[0] = self.lex.next_item();
-        self.st.token[0]
+        let t = self.lex.next_item();
+        self.idx = self.lexed;
+        self.toks[self.lexed % RING] = t;
+        self.lexed += 1;
+        t
+    }
+
+    /// The line of the most recently lexed item (Go's `t.token[0].line`).
+    fn last_line(&self) -> usize {
+        match self.lexed.checked_sub(1) {
+            Some(i) => self.toks[i % RING].line,
+            None => 0,
+        }
+    }
+
+    /// A fresh tree state for a `define` or `block` body; give it back to [`Self::pop_tree`].
+    fn push_tree(&mut self) -> TreeState {
+        let base = self.vars.len();
+        self.vars.push("$");
+        std::mem::replace(
+            &mut self.st,
+            TreeState {
+                vars_base: base,
+                range_depth: 0,
+                action_line: 0,
+            },
+        )
+    }
+
+    fn pop_tree(&mut self, outer: TreeState) {
+        self.vars.truncate(self.st.vars_base);
+        self.st = outer;
     }
 
     fn next_non_space(&mut self) -> Item<'a> {
@@ -192,7 +216,7 @@ impl<'a> Parser<'a> {
 
     /// An error at the line of the most recently lexed token (Go's `t.token[0].line`).
     fn errorf(&self, message: String) -> ParseError {
-        self.error_at(self.st.token[0].line, message)
+        self.error_at(self.last_line(), message)
     }
 
     fn error_at(&self, line: usize, message: String) -> ParseError {
@@ -320,14 +344,17 @@ impl<'a> Parser<'a> {
         let mark = self.nodes.len();
         while self.peek().typ != ItemType::Eof {
             if self.peek().typ == ItemType::LeftDelim {
-                let delim = self.next();
+                let delim_at = self.idx;
+                self.next();
                 if self.next_non_space().typ == ItemType::Define {
-                    let outer = std::mem::replace(&mut self.st, TreeState::new());
+                    let outer = self.push_tree();
                     self.parse_definition()?;
-                    self.st = outer;
+                    self.pop_tree(outer);
                     continue;
                 }
-                self.backup2(delim);
+                // Go's backup2(delim) also drops a space after the delimiter, which the
+                // action skips anyway.
+                self.backup_to(delim_at);
             }
             match self.text_or_action()? {
                 Parsed::End => return Err(self.errorf("unexpected {{end}}".into())),
@@ -336,7 +363,7 @@ impl<'a> Parser<'a> {
             }
         }
         root.nodes = self.take_nodes(mark);
-        let line = self.st.token[0].line;
+        let line = self.last_line();
         self.add(name.to_string(), root, line)
     }
 
@@ -356,7 +383,7 @@ impl<'a> Parser<'a> {
         if !matches!(end, Parsed::End) {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
         }
-        let line = self.st.token[0].line;
+        let line = self.last_line();
         self.add(name, root, line)
     }
 
@@ -484,7 +511,7 @@ impl<'a> Parser<'a> {
     }
 
     fn branch_inner(&mut self, context: &'static str) -> PResult<BranchNode> {
-        let nvars = self.st.vars.len();
+        let nvars = self.vars.len();
         let pipe = self.pipeline(context, ItemType::RightDelim)?;
         if context == "range" {
             self.st.range_depth += 1;
@@ -520,7 +547,7 @@ impl<'a> Parser<'a> {
             }
             _ => None,
         };
-        self.st.vars.truncate(nvars);
+        self.vars.truncate(nvars);
         Ok(BranchNode {
             pos: pipe.pos,
             line: pipe.line,
@@ -537,15 +564,16 @@ impl<'a> Parser<'a> {
         let name = self.parse_template_name(token, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemType::RightDelim)?;
         self.enter("max depth exceeded")?;
-        let outer = std::mem::replace(&mut self.st, TreeState::new());
+        let outer = self.push_tree();
         let body = self.item_list();
-        let inner = std::mem::replace(&mut self.st, outer);
+        self.pop_tree(outer);
         self.leave();
         let (root, end) = body?;
         if !matches!(end, Parsed::End) {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
         }
-        self.add(name.clone(), root, inner.token[0].line)?;
+        let line = self.last_line();
+        self.add(name.clone(), root, line)?;
         Ok(Node::Template(Box::new(TemplateNode {
             pos: token.pos,
             line: token.line,
@@ -597,9 +625,10 @@ impl<'a> Parser<'a> {
             if v.typ != ItemType::Variable {
                 break;
             }
+            let v_at = self.idx;
             self.next();
             // "$x foo" vs "$x := foo": remember the token after the variable to push it back.
-            let after = self.peek();
+            self.peek();
             let next = self.peek_non_space();
             if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
                 pipe.is_assign = next.typ == ItemType::Assign;
@@ -608,14 +637,14 @@ impl<'a> Parser<'a> {
                     pos: v.pos,
                     ident: self.name(&v),
                 });
-                self.st.vars.push(v.val);
+                self.vars.push(v.val);
             } else if next.typ == ItemType::Char && next.val == "," {
                 self.next_non_space();
                 pipe.decl.push(VariableNode {
                     pos: v.pos,
                     ident: self.name(&v),
                 });
-                self.st.vars.push(v.val);
+                self.vars.push(v.val);
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -625,10 +654,9 @@ impl<'a> Parser<'a> {
                     }
                 }
                 return Err(self.errorf(format!("too many declarations in {context}")));
-            } else if after.typ == ItemType::Space {
-                self.backup3(v, after);
             } else {
-                self.backup2(v);
+                // Go's backup3(v, after) or backup2(v).
+                self.backup_to(v_at);
             }
             break;
         }
@@ -778,7 +806,8 @@ impl<'a> Parser<'a> {
             ItemType::Dot => Arg::Dot(token.pos),
             ItemType::Nil => Arg::Nil(token.pos),
             ItemType::Variable => {
-                if !self.st.vars.contains(&token.val) {
+                let scope = self.vars.get(self.st.vars_base..).unwrap_or(&[]);
+                if !scope.contains(&token.val) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
                         crate::fmt::quote(token.val)
