@@ -89,19 +89,58 @@ pub enum ItemType {
     With,
 }
 
-/// One token: its kind, byte offset, text and starting line.
+/// One token: its kind, byte span and starting line. Sixteen bytes, so that the parser's
+/// lookahead moves items in registers; the text is a span of the input ([`Item::val`]),
+/// which is at most 4 GiB (the parser rejects larger texts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Item<'a> {
+pub struct Item {
     /// The kind.
     pub typ: ItemType,
+    start: u32,
+    /// The text's length; for an error item, the index of its message in the lexer.
+    len: u32,
+    line: u32,
+}
+
+impl Item {
     /// Byte offset of the item in the input.
-    pub pos: usize,
-    /// The item's text (empty for errors; see [`Lexer::error_message`]).
-    pub val: &'a str,
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.start as usize
+    }
+
     /// 1-based line where the item starts.
-    pub line: usize,
-    /// For error items: index of the message in the lexer.
-    pub err: u32,
+    #[inline]
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// The item's text in `input` (the lexer's input); empty for errors (see
+    /// [`Lexer::error_message`]).
+    #[inline]
+    pub fn val<'s>(&self, input: &'s str) -> &'s str {
+        if self.typ == ItemType::Error {
+            return "";
+        }
+        let start = self.start as usize;
+        input.get(start..start + self.len as usize).unwrap_or("")
+    }
+
+    /// Byte offset just after the item.
+    #[inline]
+    pub fn end(&self) -> usize {
+        self.start as usize + self.len as usize
+    }
+
+    /// An item of kind `typ` spanning nothing, for initialising buffers.
+    pub fn empty(typ: ItemType) -> Item {
+        Item {
+            typ,
+            start: 0,
+            len: 0,
+            line: 0,
+        }
+    }
 }
 
 /// Default action delimiters.
@@ -127,8 +166,8 @@ enum State {
 }
 
 /// What a state outside actions produced: an item, or the next state to run.
-enum Step<'a> {
-    Emit(Item<'a>),
+enum Step {
+    Emit(Item),
     Next(State),
 }
 
@@ -212,15 +251,18 @@ impl<'a> Lexer<'a> {
     }
 
     /// The message of an error item.
-    pub fn error_message(&self, item: &Item<'_>) -> &str {
+    pub fn error_message(&self, item: &Item) -> &str {
+        if item.typ != ItemType::Error {
+            return "";
+        }
         self.errors
-            .get(item.err as usize)
+            .get(item.len as usize)
             .map(String::as_str)
             .unwrap_or("")
     }
 
     /// Returns the next item. After an error the input is dropped, as in Go.
-    pub fn next_item(&mut self) -> Item<'a> {
+    pub fn next_item(&mut self) -> Item {
         if self.inside_action {
             return self.lex_inside_action();
         }
@@ -300,20 +342,20 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn this_item(&mut self, typ: ItemType) -> Item<'a> {
+    fn this_item(&mut self, typ: ItemType) -> Item {
+        // Offsets and lines fit in u32: inputs are at most 4 GiB (see `Item`).
         let item = Item {
             typ,
-            pos: self.start,
-            val: self.input.get(self.start..self.pos).unwrap_or(""),
-            line: self.start_line,
-            err: 0,
+            start: self.start as u32,
+            len: self.pos.saturating_sub(self.start) as u32,
+            line: self.start_line as u32,
         };
         self.start = self.pos;
         self.start_line = self.line;
         item
     }
 
-    fn emit(&mut self, typ: ItemType) -> Item<'a> {
+    fn emit(&mut self, typ: ItemType) -> Item {
         self.this_item(typ)
     }
 
@@ -326,14 +368,13 @@ impl<'a> Lexer<'a> {
 
     #[cold]
     #[inline(never)]
-    fn errorf(&mut self, msg: String) -> Item<'a> {
+    fn errorf(&mut self, msg: String) -> Item {
         self.errors.push(msg);
         let item = Item {
             typ: ItemType::Error,
-            pos: self.start,
-            val: "",
-            line: self.start_line,
-            err: u32::try_from(self.errors.len() - 1).unwrap_or(u32::MAX),
+            start: self.start as u32,
+            len: u32::try_from(self.errors.len() - 1).unwrap_or(u32::MAX),
+            line: self.start_line as u32,
         };
         self.start = 0;
         self.pos = 0;
@@ -343,7 +384,7 @@ impl<'a> Lexer<'a> {
 
     // --- states ---------------------------------------------------------------------------
 
-    fn lex_text(&mut self) -> Step<'a> {
+    fn lex_text(&mut self) -> Step {
         if let Some(x) = find_delim(self.rest(self.pos), self.left_delim) {
             if x > 0 {
                 self.pos += x;
@@ -357,7 +398,7 @@ impl<'a> Lexer<'a> {
                 let item = self.this_item(ItemType::Text);
                 self.pos += trim;
                 self.ignore();
-                if !item.val.is_empty() {
+                if item.len != 0 {
                     return Step::Emit(item);
                 }
             }
@@ -395,7 +436,7 @@ impl<'a> Lexer<'a> {
         (starts_with_bytes(rest, delim), false)
     }
 
-    fn lex_left_delim(&mut self) -> Step<'a> {
+    fn lex_left_delim(&mut self) -> Step {
         self.pos += self.left_delim.len();
         let trim = has_left_trim_marker(self.rest(self.pos));
         let after = if trim { TRIM_MARKER_LEN } else { 0 };
@@ -412,7 +453,7 @@ impl<'a> Lexer<'a> {
         Step::Emit(item)
     }
 
-    fn lex_comment(&mut self) -> Step<'a> {
+    fn lex_comment(&mut self) -> Step {
         self.pos += LEFT_COMMENT.len();
         let Some(x) = self.rest(self.pos).find(RIGHT_COMMENT) else {
             return Step::Emit(self.errorf("unclosed comment".into()));
@@ -439,7 +480,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Emits the right delimiter at `pos` (after `" -"` when `trim`).
-    fn lex_right_delim(&mut self, trim: bool) -> Item<'a> {
+    fn lex_right_delim(&mut self, trim: bool) -> Item {
         if trim {
             self.pos += TRIM_MARKER_LEN;
             self.ignore();
@@ -454,7 +495,7 @@ impl<'a> Lexer<'a> {
         item
     }
 
-    fn lex_inside_action(&mut self) -> Item<'a> {
+    fn lex_inside_action(&mut self) -> Item {
         let bytes = self.input.as_bytes();
         let Some(&b) = bytes.get(self.pos) else {
             self.at_eof = true;
@@ -562,7 +603,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_space(&mut self) -> Item<'a> {
+    fn lex_space(&mut self) -> Item {
         let mut num_spaces = 0;
         while let Some(&b) = self.input.as_bytes().get(self.pos) {
             if !is_space_byte(b) {
@@ -595,7 +636,7 @@ impl<'a> Lexer<'a> {
         self.emit(ItemType::Space)
     }
 
-    fn lex_identifier(&mut self) -> Item<'a> {
+    fn lex_identifier(&mut self) -> Item {
         let r = self.scan_alphanumerics();
         let word = self.input.get(self.start..self.pos).unwrap_or("");
         if !self.at_terminator() {
@@ -642,7 +683,7 @@ impl<'a> Lexer<'a> {
 
     #[cold]
     #[inline(never)]
-    fn bad_character(&mut self, r: Option<char>) -> Item<'a> {
+    fn bad_character(&mut self, r: Option<char>) -> Item {
         let shown = match r {
             Some(c) => format_sharp_u(c),
             None => "U+FFFFFFFFFFFFFFFF".to_string(),
@@ -650,14 +691,14 @@ impl<'a> Lexer<'a> {
         self.errorf(format!("bad character {shown}"))
     }
 
-    fn lex_variable(&mut self) -> Item<'a> {
+    fn lex_variable(&mut self) -> Item {
         if self.at_terminator() {
             return self.emit(ItemType::Variable);
         }
         self.lex_field_or_variable(ItemType::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, typ: ItemType) -> Item<'a> {
+    fn lex_field_or_variable(&mut self, typ: ItemType) -> Item {
         if self.at_terminator() {
             return self.emit(if typ == ItemType::Variable {
                 ItemType::Variable
@@ -689,7 +730,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_char(&mut self) -> Item<'a> {
+    fn lex_char(&mut self) -> Item {
         loop {
             match self.next() {
                 Some('\\') => {
@@ -708,7 +749,7 @@ impl<'a> Lexer<'a> {
         self.emit(ItemType::CharConstant)
     }
 
-    fn lex_number(&mut self) -> Item<'a> {
+    fn lex_number(&mut self) -> Item {
         if !self.scan_number() {
             return self.bad_number();
         }
@@ -726,7 +767,7 @@ impl<'a> Lexer<'a> {
 
     #[cold]
     #[inline(never)]
-    fn bad_number(&mut self) -> Item<'a> {
+    fn bad_number(&mut self) -> Item {
         let text = self.input.get(self.start..self.pos).unwrap_or("");
         let msg = format!("bad number syntax: {}", crate::fmt::quote(text));
         self.errorf(msg)
@@ -798,7 +839,7 @@ impl<'a> Lexer<'a> {
     /// The opening quote has been read. Only ASCII bytes end or escape the string, and a
     /// quoted string holds no newline, so bytes can be skipped without decoding or counting
     /// lines (an escaped multi-byte character's continuation bytes are plain bytes).
-    fn lex_quote(&mut self) -> Item<'a> {
+    fn lex_quote(&mut self) -> Item {
         let bytes = self.input.as_bytes();
         let mut pos = self.pos;
         loop {
@@ -824,11 +865,11 @@ impl<'a> Lexer<'a> {
 
     #[cold]
     #[inline(never)]
-    fn unterminated_quote(&mut self) -> Item<'a> {
+    fn unterminated_quote(&mut self) -> Item {
         self.errorf("unterminated quoted string".into())
     }
 
-    fn lex_raw_quote(&mut self) -> Item<'a> {
+    fn lex_raw_quote(&mut self) -> Item {
         let Some(x) = find_byte(self.input.as_bytes().get(self.pos..).unwrap_or(&[]), b'`')
         else {
             self.pos = self.input.len();
@@ -1015,9 +1056,9 @@ mod tests {
             let val = if it.typ == ItemType::Error {
                 l.error_message(&it).to_string()
             } else {
-                it.val.to_string()
+                it.val(input).to_string()
             };
-            out.push((it.typ, val, it.line));
+            out.push((it.typ, val, it.line()));
             if matches!(it.typ, ItemType::Eof | ItemType::Error) {
                 break;
             }
@@ -1290,11 +1331,12 @@ mod tests {
 
     #[test]
     fn custom_delimiters() {
-        let mut l = Lexer::new("a<<.x ->>  b<<- 1>>", "<<", ">>");
+        let input = "a<<.x ->>  b<<- 1>>";
+        let mut l = Lexer::new(input, "<<", ">>");
         let mut got = Vec::new();
         loop {
             let it = l.next_item();
-            got.push((it.typ, it.val));
+            got.push((it.typ, it.val(input)));
             if it.typ == T::Eof || it.typ == T::Error {
                 break;
             }

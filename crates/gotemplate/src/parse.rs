@@ -71,13 +71,8 @@ pub fn parse_with_delims(
             range_depth: 0,
             action_line: 0,
         },
-        toks: [Item {
-            typ: ItemType::Error,
-            pos: 0,
-            val: "",
-            line: 0,
-            err: u32::MAX,
-        }; RING],
+        toks: [Item::empty(ItemType::Error); RING],
+        src: text,
         lexed: 0,
         idx: 0,
         vars: vec!["$"],
@@ -127,7 +122,9 @@ struct Parser<'a> {
     /// read, so an index into the item stream is the same thing (and the most recently lexed
     /// item, Go's `token[0]`, is item `lexed - 1`). Items are lexed on demand, exactly when
     /// Go's parser would ask its lexer.
-    toks: [Item<'a>; RING],
+    toks: [Item; RING],
+    /// The text being parsed, which the items' spans address.
+    src: &'a str,
     lexed: usize,
     idx: usize,
     /// The variables in scope, of every tree being parsed (see [`TreeState`]).
@@ -143,7 +140,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     // --- token stream -----------------------------------------------------------------
 
-    fn next(&mut self) -> Item<'a> {
+    fn next(&mut self) -> Item {
         let t = self.peek();
         self.idx += 1;
         t
@@ -159,7 +156,7 @@ impl<'a> Parser<'a> {
     }
 
     #[inline]
-    fn peek(&mut self) -> Item<'a> {
+    fn peek(&mut self) -> Item {
         if self.idx < self.lexed {
             return self.toks[self.idx % RING];
         }
@@ -173,7 +170,7 @@ impl<'a> Parser<'a> {
     /// The line of the most recently lexed item (Go's `t.token[0].line`).
     fn last_line(&self) -> usize {
         match self.lexed.checked_sub(1) {
-            Some(i) => self.toks[i % RING].line,
+            Some(i) => self.toks[i % RING].line(),
             None => 0,
         }
     }
@@ -197,7 +194,7 @@ impl<'a> Parser<'a> {
         self.st = outer;
     }
 
-    fn next_non_space(&mut self) -> Item<'a> {
+    fn next_non_space(&mut self) -> Item {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -206,7 +203,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item<'a> {
+    fn peek_non_space(&mut self) -> Item {
         let t = self.next_non_space();
         self.backup();
         t
@@ -227,7 +224,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
         let t = self.next_non_space();
         if t.typ != expected {
             return Err(self.unexpected(t, context));
@@ -235,11 +232,11 @@ impl<'a> Parser<'a> {
         Ok(t)
     }
 
-    fn unexpected(&self, token: Item<'a>, context: &str) -> ParseError {
+    fn unexpected(&self, token: Item, context: &str) -> ParseError {
         if token.typ == ItemType::Error {
             let msg = self.lex.error_message(&token);
             let mut extra = String::new();
-            if self.st.action_line != 0 && self.st.action_line != token.line {
+            if self.st.action_line != 0 && self.st.action_line != token.line() {
                 extra = format!(
                     " in action started at {}:{}",
                     self.parse_name, self.st.action_line
@@ -259,22 +256,27 @@ impl<'a> Parser<'a> {
     }
 
     /// Go's `item.String()`.
-    fn item_string(&self, t: &Item<'a>) -> String {
+    fn item_string(&self, t: &Item) -> String {
         match t.typ {
             ItemType::Eof => "EOF".to_string(),
             ItemType::Error => self.lex.error_message(t).to_string(),
-            typ if typ > ItemType::Keyword => format!("<{}>", t.val),
-            _ if t.val.len() > 10 => {
-                let cut: String = t.val.chars().take(10).collect();
+            typ if typ > ItemType::Keyword => format!("<{}>", self.val(&t)),
+            _ if self.val(&t).len() > 10 => {
+                let cut: String = self.val(&t).chars().take(10).collect();
                 format!("{}...", crate::fmt::quote(&cut))
             }
-            _ => crate::fmt::quote(t.val),
+            _ => crate::fmt::quote(self.val(&t)),
         }
     }
 
+    /// The token's text.
+    fn val(&self, t: &Item) -> &'a str {
+        t.val(self.src)
+    }
+
     /// The token's text as a [`Name`] sharing the parsed text.
-    fn name(&self, t: &Item<'a>) -> Name {
-        Name::new(&self.text, t.pos, t.pos + t.val.len())
+    fn name(&self, t: &Item) -> Name {
+        Name::new(&self.text, t.pos(), t.end())
     }
 
     fn has_function(&self, name: &str) -> bool {
@@ -338,7 +340,7 @@ impl<'a> Parser<'a> {
     /// The top level: like `itemList`, but also handles `{{define}}` and runs to EOF.
     fn parse_top(&mut self, name: &str) -> PResult<()> {
         let mut root = ListNode {
-            pos: self.peek().pos,
+            pos: self.peek().pos(),
             nodes: Vec::new(),
         };
         let mark = self.nodes.len();
@@ -374,7 +376,7 @@ impl<'a> Parser<'a> {
         if t.typ != ItemType::String && t.typ != ItemType::RawString {
             return Err(self.unexpected(t, CONTEXT));
         }
-        let name = match unquote(t.val) {
+        let name = match unquote(self.val(&t)) {
             Some(s) => s,
             None => return Err(self.errorf("invalid syntax".into())),
         };
@@ -390,7 +392,7 @@ impl<'a> Parser<'a> {
     /// `textOrAction*`, up to an `{{end}}` or `{{else}}` (returned separately).
     fn item_list(&mut self) -> PResult<(ListNode, Parsed)> {
         let mut list = ListNode {
-            pos: self.peek_non_space().pos,
+            pos: self.peek_non_space().pos(),
             nodes: Vec::new(),
         };
         let mark = self.nodes.len();
@@ -410,17 +412,17 @@ impl<'a> Parser<'a> {
         let token = self.next_non_space();
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode {
-                pos: token.pos,
+                pos: token.pos(),
                 text: self.name(&token),
             }))),
             ItemType::LeftDelim => {
-                self.st.action_line = token.line;
+                self.st.action_line = token.line();
                 let r = self.action();
                 self.st.action_line = 0;
                 r
             }
             ItemType::Comment => Ok(Parsed::Node(Node::Comment(crate::ast::CommentNode {
-                pos: token.pos,
+                pos: token.pos(),
                 text: self.name(&token),
             }))),
             _ => Err(self.unexpected(token, "input")),
@@ -462,13 +464,13 @@ impl<'a> Parser<'a> {
         // Variables declared here persist until the enclosing "end".
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
         Ok(Parsed::Node(Node::Action(ActionNode {
-            pos: token.pos,
-            line: token.line,
+            pos: token.pos(),
+            line: token.line(),
             pipe,
         })))
     }
 
-    fn break_continue(&mut self, kw: Item<'a>) -> PResult<Node> {
+    fn break_continue(&mut self, kw: Item) -> PResult<Node> {
         let name = if kw.typ == ItemType::Break {
             "break"
         } else {
@@ -482,8 +484,8 @@ impl<'a> Parser<'a> {
             return Err(self.errorf(format!("{{{{{name}}}}} outside {{{{range}}}}")));
         }
         let node = KeywordNode {
-            pos: kw.pos,
-            line: kw.line,
+            pos: kw.pos(),
+            line: kw.line(),
         };
         Ok(if kw.typ == ItemType::Break {
             Node::Break(node)
@@ -496,10 +498,10 @@ impl<'a> Parser<'a> {
         let peek = self.peek_non_space();
         // "{{else if ...}}" / "{{else with ...}}": leave the keyword pending.
         if peek.typ == ItemType::If || peek.typ == ItemType::With {
-            return Ok(Parsed::Else(peek.pos));
+            return Ok(Parsed::Else(peek.pos()));
         }
         let t = self.expect(ItemType::RightDelim, "else")?;
-        Ok(Parsed::Else(t.pos))
+        Ok(Parsed::Else(t.pos()))
     }
 
     /// `pipeline` + list + optional else list, for `if`, `range` and `with`.
@@ -575,8 +577,8 @@ impl<'a> Parser<'a> {
         let line = self.last_line();
         self.add(name.clone(), root, line)?;
         Ok(Node::Template(Box::new(TemplateNode {
-            pos: token.pos,
-            line: token.line,
+            pos: token.pos(),
+            line: token.line(),
             name,
             pipe: Some(pipe),
         })))
@@ -592,16 +594,16 @@ impl<'a> Parser<'a> {
             pipe = Some(self.pipeline(CONTEXT, ItemType::RightDelim)?);
         }
         Ok(Node::Template(Box::new(TemplateNode {
-            pos: token.pos,
-            line: token.line,
+            pos: token.pos(),
+            line: token.line(),
             name,
             pipe,
         })))
     }
 
-    fn parse_template_name(&mut self, token: Item<'a>, context: &str) -> PResult<String> {
+    fn parse_template_name(&mut self, token: Item, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => match unquote(token.val) {
+            ItemType::String | ItemType::RawString => match unquote(self.val(&token)) {
                 Some(s) => Ok(s),
                 None => Err(self.errorf("invalid syntax".into())),
             },
@@ -613,8 +615,8 @@ impl<'a> Parser<'a> {
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<PipeNode> {
         let token = self.peek_non_space();
         let mut pipe = PipeNode {
-            pos: token.pos,
-            line: token.line,
+            pos: token.pos(),
+            line: token.line(),
             is_assign: false,
             decl: Vec::new(),
             cmds: Vec::new(),
@@ -634,17 +636,17 @@ impl<'a> Parser<'a> {
                 pipe.is_assign = next.typ == ItemType::Assign;
                 self.next_non_space();
                 pipe.decl.push(VariableNode {
-                    pos: v.pos,
+                    pos: v.pos(),
                     ident: self.name(&v),
                 });
-                self.vars.push(v.val);
-            } else if next.typ == ItemType::Char && next.val == "," {
+                self.vars.push(self.val(&v));
+            } else if next.typ == ItemType::Char && self.val(&next) == "," {
                 self.next_non_space();
                 pipe.decl.push(VariableNode {
-                    pos: v.pos,
+                    pos: v.pos(),
                     ident: self.name(&v),
                 });
-                self.vars.push(v.val);
+                self.vars.push(self.val(&v));
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -711,7 +713,7 @@ impl<'a> Parser<'a> {
     /// `operand (space operand)*`, up to `|` (consumed) or a right delimiter/paren (not).
     fn command(&mut self) -> PResult<CommandNode> {
         let mut cmd = CommandNode {
-            pos: self.peek_non_space().pos,
+            pos: self.peek_non_space().pos(),
             args: Seq::Empty,
         };
         let mark = self.args.len();
@@ -756,7 +758,7 @@ impl<'a> Parser<'a> {
             Variable,
             Chain(Box<Arg>),
         }
-        let pos = self.peek().pos;
+        let pos = self.peek().pos();
         // The chained fields are adjacent tokens: the merged text is one span of the source.
         let (base, start) = match node {
             Arg::Field(f) => (Base::Field, f.pos),
@@ -772,7 +774,7 @@ impl<'a> Parser<'a> {
         let mut end = pos;
         while self.peek().typ == ItemType::Field {
             let f = self.next();
-            end = f.pos + f.val.len();
+            end = f.end();
         }
         let text = Name::new(&self.text, start, end);
         Ok(Some(match base {
@@ -792,42 +794,42 @@ impl<'a> Parser<'a> {
         let token = self.next_non_space();
         let arg = match token.typ {
             ItemType::Identifier => {
-                if !self.has_function(token.val) {
+                if !self.has_function(self.val(&token)) {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        crate::fmt::quote(token.val)
+                        crate::fmt::quote(self.val(&token))
                     )));
                 }
                 Arg::Identifier(IdentifierNode {
-                    pos: token.pos,
+                    pos: token.pos(),
                     ident: self.name(&token),
                 })
             }
-            ItemType::Dot => Arg::Dot(token.pos),
-            ItemType::Nil => Arg::Nil(token.pos),
+            ItemType::Dot => Arg::Dot(token.pos()),
+            ItemType::Nil => Arg::Nil(token.pos()),
             ItemType::Variable => {
                 let scope = self.vars.get(self.st.vars_base..).unwrap_or(&[]);
-                if !scope.contains(&token.val) {
+                if !scope.contains(&self.val(&token)) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
-                        crate::fmt::quote(token.val)
+                        crate::fmt::quote(self.val(&token))
                     )));
                 }
                 Arg::Variable(VariableNode {
-                    pos: token.pos,
+                    pos: token.pos(),
                     ident: self.name(&token),
                 })
             }
             ItemType::Field => Arg::Field(FieldNode {
-                pos: token.pos,
+                pos: token.pos(),
                 ident: self.name(&token),
             }),
             ItemType::Bool => Arg::Bool(BoolNode {
-                pos: token.pos,
-                value: token.val == "true",
+                pos: token.pos(),
+                value: self.val(&token) == "true",
             }),
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                match new_number(token.pos, self.name(&token), token.typ) {
+                match new_number(token.pos(), self.name(&token), token.typ) {
                     Ok(n) => Arg::Number(Box::new(n)),
                     Err(msg) => return Err(self.errorf(msg)),
                 }
@@ -838,9 +840,9 @@ impl<'a> Parser<'a> {
                 self.leave();
                 Arg::Pipe(Box::new(p?))
             }
-            ItemType::String | ItemType::RawString => match unquote_cow(token.val) {
+            ItemType::String | ItemType::RawString => match unquote_cow(self.val(&token)) {
                 Some(s) => Arg::String(StringNode {
-                    pos: token.pos,
+                    pos: token.pos(),
                     quoted: self.name(&token),
                     text: Arc::from(&*s),
                 }),
