@@ -49,6 +49,10 @@ enum Flavor {
 /// Helm's `toYaml`/`mustToYaml` text: `yaml.Marshal(v)` with the trailing newline trimmed.
 /// The error is `mustToYaml`'s message (`toYaml` prints nothing on error).
 pub fn to_yaml(v: &Value) -> Result<String, YamlError> {
+    if let Some(mut s) = fast_to_yaml(v) {
+        s.pop();
+        return Ok(s);
+    }
     let node =
         json_node(v, 0).map_err(|e| YamlError(format!("error marshaling into JSON: {e}")))?;
     let mut e = Emitter::new(Flavor::V2);
@@ -263,6 +267,116 @@ fn json_number_node(f: f64) -> Node {
         GoYaml::Float(g) => Node::Float(g),
         _ => Node::Float(f),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// `toYaml` without a node tree, for what charts pass most often.
+
+/// The text `marshal` would produce for a map of plain words, integral numbers, booleans and
+/// nulls, nested maps of the same, and lists of such scalars (`resources`,
+/// `securityContext`, labels): written straight from the values, without building and
+/// sorting a node tree. `None` for anything else (other scalars need quoting, folding or
+/// number formatting; lists of collections nest differently), which takes the general path.
+/// `fast_path_agrees_with_the_emitter` checks the two against each other.
+fn fast_to_yaml(v: &Value) -> Option<String> {
+    let Value::Map(m) = v else { return None };
+    if m.is_nil() {
+        return None;
+    }
+    let mut out = String::with_capacity(64);
+    if m.is_empty() {
+        out.push_str("{}\n");
+    } else {
+        fast_map(m, 0, &mut out)?;
+    }
+    Some(out)
+}
+
+/// Keys go-yaml writes as a plain simple key (short, nothing to quote).
+fn fast_key(k: &str) -> bool {
+    k.len() <= 128 && is_simple_plain(k) && can_use_plain(k, Flavor::V2)
+}
+
+fn fast_map(m: &Map, indent: usize, out: &mut String) -> Option<()> {
+    // Deep nesting goes the general way, which bounds and reports it.
+    if indent > 2 * 64 {
+        return None;
+    }
+    let entries = m.entries();
+    if !entries.iter().all(|(k, _)| fast_key(k)) {
+        return None;
+    }
+    let mut idx: Vec<usize> = (0..entries.len()).collect();
+    let mut buf = idx.clone();
+    merge_sort(
+        &mut idx,
+        &mut buf,
+        &|x, y| match (entries.get(x), entries.get(y)) {
+            (Some((a, _)), Some((b, _))) => key_less(a.as_bytes(), b.as_bytes(), Flavor::V2),
+            _ => false,
+        },
+    );
+    for i in idx {
+        let (k, v) = entries.get(i)?;
+        push_indent(out, indent);
+        out.push_str(k);
+        out.push(':');
+        match v {
+            Value::Map(inner) if inner.is_nil() => out.push_str(" null\n"),
+            Value::Map(inner) if inner.is_empty() => out.push_str(" {}\n"),
+            Value::Map(inner) => {
+                out.push('\n');
+                fast_map(inner, indent + 2, out)?;
+            }
+            Value::List(l) if l.is_empty() => out.push_str(" []\n"),
+            Value::List(l) => {
+                out.push('\n');
+                // go-yaml v2 does not indent a sequence that is a mapping's value.
+                for item in l.iter() {
+                    push_indent(out, indent);
+                    out.push('-');
+                    out.push(' ');
+                    fast_scalar(item, out)?;
+                    out.push('\n');
+                }
+            }
+            scalar => {
+                out.push(' ');
+                fast_scalar(scalar, out)?;
+                out.push('\n');
+            }
+        }
+    }
+    Some(())
+}
+
+fn push_indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn fast_scalar(v: &Value, out: &mut String) -> Option<()> {
+    use std::fmt::Write as _;
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) | Value::Int64(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) if f.is_finite() => match json_number_node(*f) {
+            Node::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Node::Uint(u) => {
+                let _ = write!(out, "{u}");
+            }
+            _ => return None,
+        },
+        Value::String(s) if is_simple_plain(s) && can_use_plain(s, Flavor::V2) => out.push_str(s),
+        _ => return None,
+    }
+    Some(())
 }
 
 /// What goyaml.v3 sees: the Go values themselves.
@@ -1443,6 +1557,26 @@ mod tests {
         assert_eq!(back.len(), 2000);
     }
 
+    #[test]
+    fn typical_chart_values_take_the_fast_path() {
+        let v = crate::values::parse_values(
+            "limits:\n  cpu: 500m\n  memory: 256Mi\nrequests:\n  cpu: 100m\ncapabilities:\n  drop: [ALL]\nrunAsUser: 1000\nreadOnly: true\nempty: {}\n",
+        )
+        .unwrap();
+        let v = Value::Map(v);
+        let fast = fast_to_yaml(&v).expect("takes the fast path");
+        assert_eq!(
+            fast,
+            "capabilities:\n  drop:\n  - ALL\nempty: {}\nlimits:\n  cpu: 500m\n  memory: 256Mi\nreadOnly: true\nrequests:\n  cpu: 100m\nrunAsUser: 1000\n"
+        );
+        assert_eq!(to_yaml(&v).unwrap(), fast.trim_end_matches('\n'));
+        // Quoting, lists of maps and fractions go the general way.
+        for text in ["a: 'yes'\n", "a:\n- b: 1\n", "a: 1.5\n", "a: \"x y\"\n"] {
+            let v = Value::Map(crate::values::parse_values(text).unwrap());
+            assert!(fast_to_yaml(&v).is_none(), "{text}");
+        }
+    }
+
     mod props {
         use super::*;
         use gotemplate::MapKind;
@@ -1467,7 +1601,46 @@ mod tests {
             })
         }
 
+        /// Values in the fast path's shape, and some just outside it.
+        fn arb_chart_value() -> impl Strategy<Value = Value> {
+            // Mostly what the fast path takes, with some of what it must leave alone.
+            let leaf = prop_oneof![
+                2 => any::<bool>().prop_map(Value::Bool),
+                2 => any::<i64>().prop_map(Value::Int),
+                2 => (-1e6f64..1e6).prop_map(|f| Value::Float(f.round())),
+                1 => (-1e3f64..1e3).prop_map(Value::Float),
+                1 => Just(Value::Nil),
+                8 => "(500m|128Mi|ALL|IfNotPresent|a/b|x.y-z|x-|v1|n1|Y2)".prop_map(Value::str),
+                1 => "(1e3|0x1F|012|1_000|yes|No|on|~|null|true|-x|a b|12:30|)".prop_map(Value::str),
+            ];
+            leaf.prop_recursive(4, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|v| Value::List(List::new(v))),
+                    prop::collection::btree_map(
+                        "(a|b|B|a1|a10|a2|x_y|x-y|x.y|k/v|10|2|on|n|key|key2|Key)",
+                        inner,
+                        0..5
+                    )
+                    .prop_map(|m| Value::Map(Map::from_entries(MapKind::Generic, m))),
+                ]
+            })
+        }
+
         proptest! {
+            #[test]
+            fn fast_path_agrees_with_the_emitter(
+                m in prop::collection::btree_map("(a|b|a1|a10|a2|x-y|x.y|k/v|on|key)", arb_chart_value(), 0..6)
+            ) {
+                let v = Value::Map(Map::from_entries(MapKind::Generic, m));
+                if let Some(fast) = fast_to_yaml(&v) {
+                    let node = json_node(&v, 0).unwrap();
+                    let mut e = Emitter::new(Flavor::V2);
+                    e.document(&node);
+                    prop_assert_eq!(fast, e.out);
+                }
+            }
+
             #[test]
             fn to_yaml_reparses_to_the_same_value(v in arb_value()) {
                 let text = marshal(&v).unwrap();
