@@ -332,7 +332,8 @@ impl<'a> Parser<'a> {
 
     /// The nodes pushed on the scratch stack since `mark`, as an exactly sized vector.
     fn take_nodes(&mut self, mark: usize) -> Vec<Node> {
-        self.nodes.drain(mark.min(self.nodes.len())..).collect()
+        // `split_off` copies the tail into an exactly sized vector in one move.
+        self.nodes.split_off(mark.min(self.nodes.len()))
     }
 
     // --- grammar ----------------------------------------------------------------------
@@ -665,7 +666,7 @@ impl<'a> Parser<'a> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.drain(mark.min(self.cmds.len())..).collect();
+                pipe.cmds = self.cmds.split_off(mark.min(self.cmds.len()));
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -738,7 +739,7 @@ impl<'a> Parser<'a> {
                 Some(a) => Seq::One(a),
                 None => Seq::Empty,
             },
-            _ => Seq::Many(self.args.drain(mark..).collect()),
+            _ => Seq::Many(self.args.split_off(mark)),
         };
         Ok(cmd)
     }
