@@ -149,6 +149,8 @@ pub const DEFAULT_LEFT_DELIM: &str = "{{";
 pub const DEFAULT_RIGHT_DELIM: &str = "}}";
 const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
+/// Texts up to this long are scanned byte by byte (see `lex_text`).
+const SHORT_TEXT: usize = 32;
 /// A trim marker is `-` plus one space character.
 const TRIM_MARKER_LEN: usize = 2;
 
@@ -361,7 +363,7 @@ impl<'a> Lexer<'a> {
 
     /// Skips the pending input, counting its newlines (only for text not read by `next`).
     fn ignore(&mut self) {
-        self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+        self.line += count_newlines(self.input.as_bytes().get(self.start..self.pos).unwrap_or(&[]));
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -385,31 +387,62 @@ impl<'a> Lexer<'a> {
     // --- states ---------------------------------------------------------------------------
 
     fn lex_text(&mut self) -> Step {
-        if let Some(x) = find_delim(self.rest(self.pos), self.left_delim) {
-            if x > 0 {
-                self.pos += x;
-                let mut trim = 0;
-                let delim_end = self.pos + self.left_delim.len();
-                if has_left_trim_marker(self.rest(delim_end)) {
-                    trim = right_trim_length(self.input.get(self.start..self.pos).unwrap_or(""));
-                }
-                self.pos -= trim;
-                self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
-                let item = self.this_item(ItemType::Text);
-                self.pos += trim;
-                self.ignore();
-                if item.len != 0 {
-                    return Step::Emit(item);
-                }
+        let bytes = self.input.as_bytes();
+        let delim = self.left_delim.as_bytes();
+        let first = delim.first().copied().unwrap_or(b'{');
+        // The texts between actions are mostly short: scan the first bytes one by one,
+        // counting newlines on the way, and only then switch to word-at-a-time search.
+        let short_end = bytes.len().min(self.pos + SHORT_TEXT);
+        let mut i = self.pos;
+        let mut newlines = 0;
+        let found = loop {
+            let Some(&b) = bytes.get(i) else {
+                break None;
+            };
+            if i >= short_end {
+                let rest = bytes.get(i..).unwrap_or(&[]);
+                let at = find_delim(rest, delim);
+                newlines += count_newlines(rest.get(..at.unwrap_or(rest.len())).unwrap_or(&[]));
+                break at.map(|x| i + x);
             }
-            return Step::Next(State::LeftDelim);
+            if b == first && starts_with_bytes(bytes.get(i..).unwrap_or(&[]), delim) {
+                break Some(i);
+            }
+            newlines += usize::from(b == b'\n');
+            i += 1;
+        };
+        // Normally the text starts at `pos`; count any pending input before it too.
+        if self.start < self.pos {
+            newlines += count_newlines(bytes.get(self.start..self.pos).unwrap_or(&[]));
         }
-        self.pos = self.input.len();
-        if self.pos > self.start {
-            self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
-            return Step::Emit(self.emit(ItemType::Text));
+        let Some(at) = found else {
+            self.pos = bytes.len();
+            if self.pos > self.start {
+                self.line += newlines;
+                return Step::Emit(self.emit(ItemType::Text));
+            }
+            return Step::Emit(self.emit(ItemType::Eof));
+        };
+        if at > self.pos {
+            let mut trim = 0;
+            if has_left_trim_marker(bytes.get(at + delim.len()..).unwrap_or(&[])) {
+                trim = right_trim_length(bytes.get(self.start..at).unwrap_or(&[]));
+            }
+            let text_end = at - trim;
+            let trimmed_newlines = count_newlines(bytes.get(text_end..at).unwrap_or(&[]));
+            self.line += newlines - trimmed_newlines;
+            self.pos = text_end;
+            let item = self.this_item(ItemType::Text);
+            // Skip the trimmed spaces (Go's ignore).
+            self.pos = at;
+            self.line += trimmed_newlines;
+            self.start = at;
+            self.start_line = self.line;
+            if item.len != 0 {
+                return Step::Emit(item);
+            }
         }
-        Step::Emit(self.emit(ItemType::Eof))
+        Step::Next(State::LeftDelim)
     }
 
     #[inline]
@@ -437,18 +470,25 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_left_delim(&mut self) -> Step {
+        let bytes = self.input.as_bytes();
         self.pos += self.left_delim.len();
-        let trim = has_left_trim_marker(self.rest(self.pos));
+        let trim = has_left_trim_marker(bytes.get(self.pos..).unwrap_or(&[]));
         let after = if trim { TRIM_MARKER_LEN } else { 0 };
-        if self.rest(self.pos + after).starts_with(LEFT_COMMENT) {
+        if bytes
+            .get(self.pos + after..)
+            .is_some_and(|r| r.starts_with(LEFT_COMMENT.as_bytes()))
+        {
             self.pos += after;
             self.ignore();
             return Step::Next(State::Comment);
         }
         let item = self.this_item(ItemType::LeftDelim);
         self.inside_action = true;
+        // Skip the trim marker (Go's ignore); its space may be a newline.
+        self.line += usize::from(trim && bytes.get(self.pos + 1) == Some(&b'\n'));
         self.pos += after;
-        self.ignore();
+        self.start = self.pos;
+        self.start_line = self.line;
         self.paren_depth = 0;
         Step::Emit(item)
     }
@@ -463,14 +503,14 @@ impl<'a> Lexer<'a> {
         if !delim {
             return Step::Emit(self.errorf("comment ends before closing delimiter".into()));
         }
-        self.line += count_newlines(self.input.get(self.start..self.pos).unwrap_or(""));
+        self.line += count_newlines(self.input.as_bytes().get(self.start..self.pos).unwrap_or(&[]));
         let item = self.this_item(ItemType::Comment);
         if trim {
             self.pos += TRIM_MARKER_LEN;
         }
         self.pos += self.right_delim.len();
         if trim {
-            self.pos += left_trim_length(self.rest(self.pos));
+            self.pos += left_trim_length(self.input.as_bytes().get(self.pos..).unwrap_or(&[]));
         }
         self.ignore();
         if self.emit_comment {
@@ -488,7 +528,7 @@ impl<'a> Lexer<'a> {
         self.pos += self.right_delim.len();
         let item = self.this_item(ItemType::RightDelim);
         if trim {
-            self.pos += left_trim_length(self.rest(self.pos));
+            self.pos += left_trim_length(self.input.as_bytes().get(self.pos..).unwrap_or(&[]));
             self.ignore();
         }
         self.inside_action = false;
@@ -876,7 +916,7 @@ impl<'a> Lexer<'a> {
             self.at_eof = true;
             return self.errorf("unterminated raw quoted string".into());
         };
-        self.line += count_newlines(self.input.get(self.pos..self.pos + x).unwrap_or(""));
+        self.line += count_newlines(self.input.as_bytes().get(self.pos..self.pos + x).unwrap_or(&[]));
         self.pos += x + 1;
         self.emit(ItemType::RawString)
     }
@@ -915,10 +955,8 @@ fn keyword(word: &str) -> Option<ItemType> {
 
 /// `s.find(delim)`, faster for the short texts between actions: scan for the delimiter's
 /// first byte, then compare the rest.
-fn find_delim(s: &str, delim: &str) -> Option<usize> {
-    let d = delim.as_bytes();
+fn find_delim(b: &[u8], d: &[u8]) -> Option<usize> {
     let (&first, tail) = d.split_first()?;
-    let b = s.as_bytes();
     let mut from = 0;
     while let Some(off) = find_byte(b.get(from..)?, first) {
         let at = from + off;
@@ -983,9 +1021,9 @@ fn starts_with_bytes(rest: &[u8], delim: &[u8]) -> bool {
     }
 }
 
-fn count_newlines(s: &str) -> usize {
+fn count_newlines(s: &[u8]) -> usize {
     let pat = LO_BYTES.wrapping_mul(u64::from(b'\n'));
-    let mut chunks = s.as_bytes().chunks_exact(8);
+    let mut chunks = s.chunks_exact(8);
     let mut n = 0;
     for c in &mut chunks {
         if let Ok(w) = <[u8; 8]>::try_from(c) {
@@ -1016,18 +1054,17 @@ pub(crate) fn is_alphanumeric(r: char) -> bool {
     }
 }
 
-fn has_left_trim_marker(s: &str) -> bool {
-    let b = s.as_bytes();
+fn has_left_trim_marker(b: &[u8]) -> bool {
     b.len() >= 2 && b[0] == b'-' && is_space_byte(b[1])
 }
 
 // The trimmed characters are all ASCII, so counting bytes is counting characters.
-fn right_trim_length(s: &str) -> usize {
-    s.bytes().rev().take_while(|&b| is_space_byte(b)).count()
+fn right_trim_length(s: &[u8]) -> usize {
+    s.iter().rev().take_while(|&&b| is_space_byte(b)).count()
 }
 
-fn left_trim_length(s: &str) -> usize {
-    s.bytes().take_while(|&b| is_space_byte(b)).count()
+fn left_trim_length(s: &[u8]) -> usize {
+    s.iter().take_while(|&&b| is_space_byte(b)).count()
 }
 
 /// Go's `%#U`: `U+0041 'A'` (the character only when printable).
@@ -1382,7 +1419,7 @@ mod tests {
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa{",
         ];
         for t in texts {
-            assert_eq!(count_newlines(t), t.matches('\n').count(), "{t:?}");
+            assert_eq!(count_newlines(t.as_bytes()), t.matches('\n').count(), "{t:?}");
             for b in [b'{', b'\n', 0x80, 0xff, b'a'] {
                 assert_eq!(
                     find_byte(t.as_bytes(), b),
@@ -1390,7 +1427,7 @@ mod tests {
                     "{t:?} {b}"
                 );
             }
-            assert_eq!(find_delim(t, "{{"), t.find("{{"), "{t:?}");
+            assert_eq!(find_delim(t.as_bytes(), b"{{"), t.find("{{"), "{t:?}");
         }
     }
 
