@@ -363,7 +363,12 @@ impl<'a> Lexer<'a> {
 
     /// Skips the pending input, counting its newlines (only for text not read by `next`).
     fn ignore(&mut self) {
-        self.line += count_newlines(self.input.as_bytes().get(self.start..self.pos).unwrap_or(&[]));
+        self.line += count_newlines(
+            self.input
+                .as_bytes()
+                .get(self.start..self.pos)
+                .unwrap_or(&[]),
+        );
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -503,7 +508,12 @@ impl<'a> Lexer<'a> {
         if !delim {
             return Step::Emit(self.errorf("comment ends before closing delimiter".into()));
         }
-        self.line += count_newlines(self.input.as_bytes().get(self.start..self.pos).unwrap_or(&[]));
+        self.line += count_newlines(
+            self.input
+                .as_bytes()
+                .get(self.start..self.pos)
+                .unwrap_or(&[]),
+        );
         let item = self.this_item(ItemType::Comment);
         if trim {
             self.pos += TRIM_MARKER_LEN;
@@ -643,32 +653,36 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// A run of spaces; `pos` is at a space byte.
     fn lex_space(&mut self) -> Item {
-        let mut num_spaces = 0;
-        while let Some(&b) = self.input.as_bytes().get(self.pos) {
+        let bytes = self.input.as_bytes();
+        let mut pos = self.pos;
+        let mut line = self.line;
+        while let Some(&b) = bytes.get(pos) {
             if !is_space_byte(b) {
                 break;
             }
-            self.pos += 1;
-            if b == b'\n' {
-                self.line += 1;
-            }
-            num_spaces += 1;
+            line += usize::from(b == b'\n');
+            pos += 1;
         }
-        if self.pos >= self.input.len() {
+        let num_spaces = pos - self.pos;
+        self.pos = pos;
+        self.line = line;
+        if pos >= bytes.len() {
             // Go's peek hit the end here.
             self.at_eof = true;
         }
         // A trim-marked right delimiter starts with a space: leave that space to it.
-        let before = self.pos.saturating_sub(1);
-        let bytes = self.input.as_bytes();
-        if bytes.get(before + 1) == Some(&b'-')
-            && bytes.get(before).is_some_and(|&b| is_space_byte(b))
+        if bytes.get(pos) == Some(&b'-')
             && bytes
-                .get(before + TRIM_MARKER_LEN..)
+                .get(pos + 1..)
                 .is_some_and(|r| starts_with_bytes(r, self.right_delim.as_bytes()))
         {
-            self.backup();
+            // Go's backup over the last space (an ASCII byte).
+            self.pos = pos.saturating_sub(1);
+            if bytes.get(self.pos) == Some(&b'\n') {
+                self.line -= 1;
+            }
             if num_spaces == 1 {
                 return self.lex_right_delim(true);
             }
@@ -698,7 +712,24 @@ impl<'a> Lexer<'a> {
 
     /// Consumes a run of alphanumerics; returns the rune after it (not consumed), `None`
     /// at the end of input (Go's `next`/`backup` loop, without decoding ASCII).
+    #[inline]
     fn scan_alphanumerics(&mut self) -> Option<char> {
+        let bytes = self.input.as_bytes();
+        let mut pos = self.pos;
+        while bytes.get(pos).is_some_and(|&b| ASCII_WORD[usize::from(b)]) {
+            pos += 1;
+        }
+        self.pos = pos;
+        match bytes.get(pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.scan_alphanumerics_slow(),
+        }
+    }
+
+    /// [`Self::scan_alphanumerics`] at the end of input or a non-ASCII character.
+    #[cold]
+    #[inline(never)]
+    fn scan_alphanumerics_slow(&mut self) -> Option<char> {
         loop {
             // Skip the ASCII run in one pass, then look at what stopped it.
             let bytes = self.input.as_bytes();
@@ -910,13 +941,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_raw_quote(&mut self) -> Item {
-        let Some(x) = find_byte(self.input.as_bytes().get(self.pos..).unwrap_or(&[]), b'`')
-        else {
+        let Some(x) = find_byte(self.input.as_bytes().get(self.pos..).unwrap_or(&[]), b'`') else {
             self.pos = self.input.len();
             self.at_eof = true;
             return self.errorf("unterminated raw quoted string".into());
         };
-        self.line += count_newlines(self.input.as_bytes().get(self.pos..self.pos + x).unwrap_or(&[]));
+        self.line += count_newlines(
+            self.input
+                .as_bytes()
+                .get(self.pos..self.pos + x)
+                .unwrap_or(&[]),
+        );
         self.pos += x + 1;
         self.emit(ItemType::RawString)
     }
@@ -1419,7 +1454,11 @@ mod tests {
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa{",
         ];
         for t in texts {
-            assert_eq!(count_newlines(t.as_bytes()), t.matches('\n').count(), "{t:?}");
+            assert_eq!(
+                count_newlines(t.as_bytes()),
+                t.matches('\n').count(),
+                "{t:?}"
+            );
             for b in [b'{', b'\n', 0x80, 0xff, b'a'] {
                 assert_eq!(
                     find_byte(t.as_bytes(), b),

@@ -8,6 +8,7 @@
 //! templates are parse errors.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -76,16 +77,36 @@ pub fn parse_with_delims(
         lexed: 0,
         idx: 0,
         vars: vec!["$"],
-        nodes: Vec::with_capacity(32),
-        cmds: Vec::with_capacity(8),
-        args: Vec::with_capacity(8),
+        scratch: SCRATCH.with(Cell::take).unwrap_or_default(),
     };
     p.lex.break_ok = !p.has_function("break");
     p.lex.continue_ok = !p.has_function("continue");
-    match p.parse_top(name) {
+    let r = p.parse_top(name);
+    // Give the (emptied) scratch stacks back for the next parse on this thread.
+    let mut scratch = std::mem::take(&mut p.scratch);
+    scratch.nodes.clear();
+    scratch.cmds.clear();
+    scratch.args.clear();
+    SCRATCH.with(|c| c.set(Some(scratch)));
+    match r {
         Ok(()) => Ok(p.tree_set),
         Err(e) => Err(Error::Parse(e)),
     }
+}
+
+/// Scratch stacks shared by the nested lists, pipelines and commands being built: each
+/// level pushes above the mark it started at and moves its elements into a vector of
+/// exactly their number when done, so no vector grows by reallocation. They are empty
+/// between parses and kept per thread, so that their capacity is reused.
+#[derive(Default)]
+struct Scratch {
+    nodes: Vec<Node>,
+    cmds: Vec<CommandNode>,
+    args: Vec<Arg>,
+}
+
+thread_local! {
+    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
 /// Per-tree parsing state (Go keeps it in each `Tree`; a `define` or `block` body is parsed
@@ -129,12 +150,7 @@ struct Parser<'a> {
     idx: usize,
     /// The variables in scope, of every tree being parsed (see [`TreeState`]).
     vars: Vec<&'a str>,
-    // Scratch stacks shared by the nested lists, pipelines and commands being built: each
-    // level pushes above the mark it started at and moves its elements into a vector of
-    // exactly their number when done, so no vector grows by reallocation.
-    nodes: Vec<Node>,
-    cmds: Vec<CommandNode>,
-    args: Vec<Arg>,
+    scratch: Scratch,
 }
 
 impl<'a> Parser<'a> {
@@ -333,7 +349,9 @@ impl<'a> Parser<'a> {
     /// The nodes pushed on the scratch stack since `mark`, as an exactly sized vector.
     fn take_nodes(&mut self, mark: usize) -> Vec<Node> {
         // `split_off` copies the tail into an exactly sized vector in one move.
-        self.nodes.split_off(mark.min(self.nodes.len()))
+        self.scratch
+            .nodes
+            .split_off(mark.min(self.scratch.nodes.len()))
     }
 
     // --- grammar ----------------------------------------------------------------------
@@ -344,7 +362,7 @@ impl<'a> Parser<'a> {
             pos: self.peek().pos(),
             nodes: Vec::new(),
         };
-        let mark = self.nodes.len();
+        let mark = self.scratch.nodes.len();
         while self.peek().typ != ItemType::Eof {
             if self.peek().typ == ItemType::LeftDelim {
                 let delim_at = self.idx;
@@ -362,7 +380,7 @@ impl<'a> Parser<'a> {
             match self.text_or_action()? {
                 Parsed::End => return Err(self.errorf("unexpected {{end}}".into())),
                 Parsed::Else(_) => return Err(self.errorf("unexpected {{else}}".into())),
-                Parsed::Node(n) => self.nodes.push(n),
+                Parsed::Node(n) => self.scratch.nodes.push(n),
             }
         }
         root.nodes = self.take_nodes(mark);
@@ -396,10 +414,10 @@ impl<'a> Parser<'a> {
             pos: self.peek_non_space().pos(),
             nodes: Vec::new(),
         };
-        let mark = self.nodes.len();
+        let mark = self.scratch.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => self.nodes.push(n),
+                Parsed::Node(n) => self.scratch.nodes.push(n),
                 end => {
                     list.nodes = self.take_nodes(mark);
                     return Ok((list, end));
@@ -622,7 +640,7 @@ impl<'a> Parser<'a> {
             decl: Vec::new(),
             cmds: Vec::new(),
         };
-        let mark = self.cmds.len();
+        let mark = self.scratch.cmds.len();
         loop {
             let v = self.peek_non_space();
             if v.typ != ItemType::Variable {
@@ -666,7 +684,10 @@ impl<'a> Parser<'a> {
         loop {
             let token = self.next_non_space();
             if token.typ == end {
-                pipe.cmds = self.cmds.split_off(mark.min(self.cmds.len()));
+                pipe.cmds = self
+                    .scratch
+                    .cmds
+                    .split_off(mark.min(self.scratch.cmds.len()));
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -685,7 +706,7 @@ impl<'a> Parser<'a> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    self.cmds.push(cmd);
+                    self.scratch.cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(token, context)),
             }
@@ -717,11 +738,11 @@ impl<'a> Parser<'a> {
             pos: self.peek_non_space().pos(),
             args: Seq::Empty,
         };
-        let mark = self.args.len();
+        let mark = self.scratch.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                self.args.push(op);
+                self.scratch.args.push(op);
             }
             let token = self.next();
             match token.typ {
@@ -732,14 +753,14 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        let mark = mark.min(self.args.len());
-        cmd.args = match self.args.len() - mark {
+        let mark = mark.min(self.scratch.args.len());
+        cmd.args = match self.scratch.args.len() - mark {
             0 => return Err(self.errorf("empty command".into())),
-            1 => match self.args.pop() {
+            1 => match self.scratch.args.pop() {
                 Some(a) => Seq::One(a),
                 None => Seq::Empty,
             },
-            _ => Seq::Many(self.args.split_off(mark)),
+            _ => Seq::Many(self.scratch.args.split_off(mark)),
         };
         Ok(cmd)
     }
@@ -893,6 +914,22 @@ pub fn new_number(pos: Pos, name: Name, typ: ItemType) -> Result<NumberNode, Str
             return Ok(n);
         }
         _ => {}
+    }
+    // The common plain decimal integer (no sign, base prefix, leading zero or underscore):
+    // every interpretation is its value, as the general path below would find.
+    let digits = text.as_bytes();
+    if !digits.is_empty()
+        && digits.len() <= 18
+        && (digits[0] != b'0' || digits.len() == 1)
+        && digits.iter().all(u8::is_ascii_digit)
+    {
+        let v = digits
+            .iter()
+            .fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+        n.uint = Some(v);
+        n.int = i64::try_from(v).ok();
+        n.float = Some(v as f64);
+        return Ok(n);
     }
     if let Some(body) = text.strip_suffix('i') {
         if let Some(f) = parse_float(body) {
