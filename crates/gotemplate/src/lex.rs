@@ -150,7 +150,7 @@ pub const DEFAULT_RIGHT_DELIM: &str = "}}";
 const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
 /// Texts up to this long are scanned byte by byte (see `lex_text`).
-const SHORT_TEXT: usize = 32;
+const SHORT_TEXT: usize = 4;
 /// A trim marker is `-` plus one space character.
 const TRIM_MARKER_LEN: usize = 2;
 
@@ -398,24 +398,26 @@ impl<'a> Lexer<'a> {
         // The texts between actions are mostly short: scan the first bytes one by one,
         // counting newlines on the way, and only then switch to word-at-a-time search.
         let short_end = bytes.len().min(self.pos + SHORT_TEXT);
-        let mut i = self.pos;
         let mut newlines = 0;
-        let found = loop {
-            let Some(&b) = bytes.get(i) else {
-                break None;
-            };
-            if i >= short_end {
-                let rest = bytes.get(i..).unwrap_or(&[]);
-                let at = find_delim(rest, delim);
-                newlines += count_newlines(rest.get(..at.unwrap_or(rest.len())).unwrap_or(&[]));
-                break at.map(|x| i + x);
-            }
-            if b == first && starts_with_bytes(bytes.get(i..).unwrap_or(&[]), delim) {
-                break Some(i);
+        let mut found = None;
+        for (k, &b) in bytes
+            .get(self.pos..short_end)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            if b == first && starts_with_bytes(bytes.get(self.pos + k..).unwrap_or(&[]), delim) {
+                found = Some(self.pos + k);
+                break;
             }
             newlines += usize::from(b == b'\n');
-            i += 1;
-        };
+        }
+        if found.is_none() && short_end < bytes.len() {
+            let rest = bytes.get(short_end..).unwrap_or(&[]);
+            let at = find_delim(rest, delim);
+            newlines += count_newlines(rest.get(..at.unwrap_or(rest.len())).unwrap_or(&[]));
+            found = at.map(|x| short_end + x);
+        }
         // Normally the text starts at `pos`; count any pending input before it too.
         if self.start < self.pos {
             newlines += count_newlines(bytes.get(self.start..self.pos).unwrap_or(&[]));
@@ -593,6 +595,23 @@ impl<'a> Lexer<'a> {
             }
             b'+' | b'-' | b'0'..=b'9' => return self.lex_number(),
             _ if ASCII_WORD[usize::from(b)] => return self.lex_identifier(),
+            b'|' => {
+                self.pos += 1;
+                return self.emit(ItemType::Pipe);
+            }
+            b'(' => {
+                self.pos += 1;
+                self.paren_depth += 1;
+                return self.emit(ItemType::LeftParen);
+            }
+            b')' => {
+                self.pos += 1;
+                self.paren_depth -= 1;
+                if self.paren_depth < 0 {
+                    return self.errorf("unexpected right paren".into());
+                }
+                return self.emit(ItemType::RightParen);
+            }
             _ => {}
         }
         let Some(r) = self.next() else {

@@ -117,9 +117,10 @@ struct TreeState {
     action_line: usize,
 }
 
-/// What `textOrAction` produced: a node, or an `{{end}}` / `{{else}}` that ends a list.
+/// What `textOrAction` produced: a node (pushed on the scratch stack of the list being
+/// built), or an `{{end}}` / `{{else}}` that ends a list.
 enum Parsed {
-    Node(Node),
+    Node,
     End,
     Else(Pos),
 }
@@ -219,10 +220,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Go's `nextNonSpace` then `backup`: the spaces are consumed, the item is not.
     fn peek_non_space(&mut self) -> Item {
-        let t = self.next_non_space();
-        self.backup();
-        t
+        loop {
+            let t = self.peek();
+            if t.typ != ItemType::Space {
+                return t;
+            }
+            self.idx += 1;
+        }
     }
 
     // --- errors -----------------------------------------------------------------------
@@ -276,12 +282,12 @@ impl<'a> Parser<'a> {
         match t.typ {
             ItemType::Eof => "EOF".to_string(),
             ItemType::Error => self.lex.error_message(t).to_string(),
-            typ if typ > ItemType::Keyword => format!("<{}>", self.val(&t)),
-            _ if self.val(&t).len() > 10 => {
-                let cut: String = self.val(&t).chars().take(10).collect();
+            typ if typ > ItemType::Keyword => format!("<{}>", self.val(t)),
+            _ if self.val(t).len() > 10 => {
+                let cut: String = self.val(t).chars().take(10).collect();
                 format!("{}...", crate::fmt::quote(&cut))
             }
-            _ => crate::fmt::quote(self.val(&t)),
+            _ => crate::fmt::quote(self.val(t)),
         }
     }
 
@@ -380,7 +386,7 @@ impl<'a> Parser<'a> {
             match self.text_or_action()? {
                 Parsed::End => return Err(self.errorf("unexpected {{end}}".into())),
                 Parsed::Else(_) => return Err(self.errorf("unexpected {{else}}".into())),
-                Parsed::Node(n) => self.scratch.nodes.push(n),
+                Parsed::Node => {}
             }
         }
         root.nodes = self.take_nodes(mark);
@@ -417,7 +423,7 @@ impl<'a> Parser<'a> {
         let mark = self.scratch.nodes.len();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => self.scratch.nodes.push(n),
+                Parsed::Node => {}
                 end => {
                     list.nodes = self.take_nodes(mark);
                     return Ok((list, end));
@@ -430,20 +436,26 @@ impl<'a> Parser<'a> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text(TextNode {
-                pos: token.pos(),
-                text: self.name(&token),
-            }))),
+            ItemType::Text => {
+                let text = self.name(&token);
+                Ok(self.push_node(Node::Text(TextNode {
+                    pos: token.pos(),
+                    text,
+                })))
+            }
             ItemType::LeftDelim => {
                 self.st.action_line = token.line();
                 let r = self.action();
                 self.st.action_line = 0;
                 r
             }
-            ItemType::Comment => Ok(Parsed::Node(Node::Comment(crate::ast::CommentNode {
-                pos: token.pos(),
-                text: self.name(&token),
-            }))),
+            ItemType::Comment => {
+                let text = self.name(&token);
+                Ok(self.push_node(Node::Comment(crate::ast::CommentNode {
+                    pos: token.pos(),
+                    text,
+                })))
+            }
             _ => Err(self.unexpected(token, "input")),
         }
     }
@@ -451,9 +463,13 @@ impl<'a> Parser<'a> {
     fn action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Block => return self.block_control().map(Parsed::Node),
+            ItemType::Block => {
+                let n = self.block_control()?;
+                return Ok(self.push_node(n));
+            }
             ItemType::Break | ItemType::Continue => {
-                return self.break_continue(token).map(Parsed::Node)
+                let n = self.break_continue(token)?;
+                return Ok(self.push_node(n));
             }
             ItemType::Else => return self.else_control(),
             ItemType::End => {
@@ -461,32 +477,38 @@ impl<'a> Parser<'a> {
                 return Ok(Parsed::End);
             }
             ItemType::If => {
-                return self
-                    .branch("if")
-                    .map(|b| Parsed::Node(Node::If(Box::new(b))))
+                let b = self.branch("if")?;
+                return Ok(self.push_node(Node::If(Box::new(b))));
             }
             ItemType::Range => {
-                return self
-                    .branch("range")
-                    .map(|b| Parsed::Node(Node::Range(Box::new(b))))
+                let b = self.branch("range")?;
+                return Ok(self.push_node(Node::Range(Box::new(b))));
             }
             ItemType::With => {
-                return self
-                    .branch("with")
-                    .map(|b| Parsed::Node(Node::With(Box::new(b))))
+                let b = self.branch("with")?;
+                return Ok(self.push_node(Node::With(Box::new(b))));
             }
-            ItemType::Template => return self.template_control().map(Parsed::Node),
+            ItemType::Template => {
+                let n = self.template_control()?;
+                return Ok(self.push_node(n));
+            }
             _ => {}
         }
         self.backup();
         let token = self.peek();
         // Variables declared here persist until the enclosing "end".
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
-        Ok(Parsed::Node(Node::Action(ActionNode {
+        Ok(self.push_node(Node::Action(ActionNode {
             pos: token.pos(),
             line: token.line(),
             pipe,
         })))
+    }
+
+    /// Adds a node to the list being built (on the scratch stack).
+    fn push_node(&mut self, n: Node) -> Parsed {
+        self.scratch.nodes.push(n);
+        Parsed::Node
     }
 
     fn break_continue(&mut self, kw: Item) -> PResult<Node> {
