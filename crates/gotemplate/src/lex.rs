@@ -6,9 +6,16 @@
 //! Go runs a state machine that stops after each emitted item; this lexer does the same
 //! without goroutines: [`Lexer::next_item`] runs states until one emits. Outside actions that
 //! is a small loop (comments emit nothing); inside an action every state emits, so the states
-//! call each other directly and return the item. Item values borrow the input (no allocation
-//! per token); error messages are kept in the lexer and referenced by index from the error
-//! item.
+//! call each other directly and return the item. An [`Item`] is 16 bytes: kind, offset,
+//! length and line, its text being that span of the input ([`Item::val`]); error messages are
+//! kept in the lexer and referenced by index from the error item.
+//!
+//! Go steps through the input one rune at a time (`next`, `backup`, `peek`). Every byte that
+//! decides anything in the action syntax is ASCII, and a UTF-8 continuation or lead byte never
+//! equals one, so the hot paths (text up to the left delimiter, spaces, words, fields,
+//! numbers, quoted strings, delimiters and trim markers) scan bytes directly with the same
+//! result, counting newlines as they go; only a non-ASCII character where Go would test
+//! `isAlphaNumeric` is decoded. The remaining rare cases keep Go's rune-by-rune code.
 
 use std::fmt::Write as _;
 
@@ -1459,6 +1466,73 @@ mod tests {
             ("bad character U+0301 '\u{301}'".into(), 1)
         );
         assert_eq!(items("{{ .é٣ }}")[2], (T::Field, ".é٣".into(), 1));
+    }
+
+    #[test]
+    fn byte_scans_keep_go_items_and_lines() {
+        let it = |s: &str, v: &[(ItemType, &str, usize)]| {
+            let want: Vec<(ItemType, String, usize)> =
+                v.iter().map(|&(t, s, l)| (t, s.to_string(), l)).collect();
+            assert_eq!(items(s), want, "{s:?}");
+        };
+        // A lone "." at the end of the input starts a number, as in Go.
+        it(
+            "{{.",
+            &[
+                (T::LeftDelim, "{{", 1),
+                (T::Number, ".", 1),
+                (T::Error, "unclosed action", 1),
+            ],
+        );
+        it(
+            "{{ ( -}}",
+            &[
+                (T::LeftDelim, "{{", 1),
+                (T::Space, " ", 1),
+                (T::LeftParen, "(", 1),
+                (T::Error, "unclosed left paren", 1),
+            ],
+        );
+        it(
+            "{{)}}",
+            &[
+                (T::LeftDelim, "{{", 1),
+                (T::Error, "unexpected right paren", 1),
+            ],
+        );
+        it(
+            "{{`a\nb` .x|f (c)}}",
+            &[
+                (T::LeftDelim, "{{", 1),
+                (T::RawString, "`a\nb`", 1),
+                (T::Space, " ", 2),
+                (T::Field, ".x", 2),
+                (T::Pipe, "|", 2),
+                (T::Identifier, "f", 2),
+                (T::Space, " ", 2),
+                (T::LeftParen, "(", 2),
+                (T::Identifier, "c", 2),
+                (T::RightParen, ")", 2),
+                (T::RightDelim, "}}", 2),
+                (T::Eof, "", 2),
+            ],
+        );
+        // Trimmed text: the newlines of the trimmed spaces still count.
+        it(
+            "line1\nline2 \n  {{- \"q\\\"é\" -}}\n\nb",
+            &[
+                (T::Text, "line1\nline2", 1),
+                (T::LeftDelim, "{{", 3),
+                (T::String, "\"q\\\"é\"", 3),
+                (T::RightDelim, "}}", 3),
+                (T::Text, "b", 5),
+                (T::Eof, "", 5),
+            ],
+        );
+        assert_eq!(
+            last_error("{{ 9é }}"),
+            ("bad number syntax: \"9é\"".into(), 1)
+        );
     }
 
     #[test]

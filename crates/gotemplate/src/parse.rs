@@ -3,6 +3,12 @@
 //! three-token lookahead (which decides the line numbers Go reports), the same error
 //! messages, variable scoping and `define`/`block` bookkeeping.
 //!
+//! Go's per-tree lookahead buffer with `backup2`/`backup3` is an index into the item stream
+//! here (those only ever push back the items just read), over a small ring of the latest
+//! items; items are still lexed exactly when Go's parser would ask for them. Lists,
+//! pipelines and commands are built on scratch stacks shared by the nesting levels and kept
+//! per thread, and handed over as exactly sized vectors.
+//!
 //! Also holds the ports of the `strconv` pieces the parser needs (`Unquote`, `UnquoteChar`,
 //! `ParseInt`/`ParseUint` with base 0, `ParseFloat`), because literal handling decides which
 //! templates are parse errors.
@@ -1896,6 +1902,21 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         assert_eq!(t["t"].root.to_string(), "{{.x}}{{ .y }}");
+    }
+
+    #[test]
+    fn plain_integers_take_the_short_path_to_the_same_values() {
+        for lit in ["0", "7", "42", "123456789012345678", "1234567890123456789"] {
+            let n = number(lit).unwrap_or_else(|e| panic!("{lit}: {e}"));
+            let i = parse_int(lit);
+            assert_eq!(
+                (n.int, n.uint, n.float, n.is_complex),
+                (i, parse_uint(lit), i.map(|i| i as f64), false),
+                "{lit}"
+            );
+        }
+        // A leading zero is octal: not the short path.
+        assert_eq!(number("010").map(|n| n.int).ok(), Some(Some(8)));
     }
 
     #[test]
