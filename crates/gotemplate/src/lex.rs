@@ -507,6 +507,8 @@ impl<'a> Lexer<'a> {
         Step::Emit(item)
     }
 
+    #[cold]
+    #[inline(never)]
     fn lex_comment(&mut self) -> Step {
         self.pos += LEFT_COMMENT.len();
         let Some(x) = self.rest(self.pos).find(RIGHT_COMMENT) else {
@@ -621,6 +623,13 @@ impl<'a> Lexer<'a> {
             }
             _ => {}
         }
+        self.lex_other_in_action()
+    }
+
+    /// The rest of Go's `lexInsideAction`, rune by rune, for the characters the byte
+    /// dispatch above does not take.
+    #[inline(never)]
+    fn lex_other_in_action(&mut self) -> Item {
         let Some(r) = self.next() else {
             return self.errorf("unclosed action".into());
         };
@@ -827,6 +836,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn lex_char(&mut self) -> Item {
         loop {
             match self.next() {
@@ -966,6 +977,8 @@ impl<'a> Lexer<'a> {
         self.errorf("unterminated quoted string".into())
     }
 
+    #[cold]
+    #[inline(never)]
     fn lex_raw_quote(&mut self) -> Item {
         let Some(x) = find_byte(self.input.as_bytes().get(self.pos..).unwrap_or(&[]), b'`') else {
             self.pos = self.input.len();

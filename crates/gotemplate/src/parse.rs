@@ -669,8 +669,9 @@ impl<'a> Parser<'a> {
             cmds: Vec::new(),
         };
         let mark = self.scratch.cmds.len();
+        // The first look is the item just peeked; nothing was consumed since.
+        let mut v = token;
         loop {
-            let v = self.peek_non_space();
             if v.typ != ItemType::Variable {
                 break;
             }
@@ -695,7 +696,8 @@ impl<'a> Parser<'a> {
                 });
                 self.vars.push(self.val(&v));
                 if context == "range" && pipe.decl.len() < 2 {
-                    match self.peek_non_space().typ {
+                    v = self.peek_non_space();
+                    match v.typ {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
                             continue;
                         }
@@ -768,7 +770,8 @@ impl<'a> Parser<'a> {
         };
         let mark = self.scratch.args.len();
         loop {
-            self.peek_non_space();
+            // Go peeks past spaces here; `term` skips them the same way, and nothing
+            // between could report an error, so the item stream and lines are unchanged.
             if let Some(op) = self.operand()? {
                 self.scratch.args.push(op);
             }
