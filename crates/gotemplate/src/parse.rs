@@ -93,6 +93,10 @@ pub fn parse_with_delims(
     scratch.nodes.clear();
     scratch.cmds.clear();
     scratch.args.clear();
+    // A huge template must not pin its peak stacks to the thread for good.
+    scratch.nodes.shrink_to(SCRATCH_KEEP);
+    scratch.cmds.shrink_to(SCRATCH_KEEP);
+    scratch.args.shrink_to(SCRATCH_KEEP);
     SCRATCH.with(|c| c.set(Some(scratch)));
     match r {
         Ok(()) => Ok(p.tree_set),
@@ -110,6 +114,9 @@ struct Scratch {
     cmds: Vec<CommandNode>,
     args: Vec<Arg>,
 }
+
+/// Entries of each scratch stack kept between parses (ordinary templates stay far below).
+const SCRATCH_KEEP: usize = 4096;
 
 thread_local! {
     static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
