@@ -1,11 +1,11 @@
-//! Process-wide caches of what chart loading derives from file contents (`values.yaml` trees,
-//! `Chart.yaml` metadata), keyed by the exact bytes.
+//! Process-wide caches of what rendering derives from file contents (`values.yaml` trees,
+//! `Chart.yaml` metadata, parsed templates, manifest heads), keyed by the exact bytes.
 //!
 //! The operator loads the same chart versions over and over (every reconcile, every
 //! drift check), and decoding YAML is most of the cost of loading a chart from disk. A hit
 //! costs one pass of a cheap hash plus a byte comparison, against a full YAML parse. Only
 //! successful results are cached; each cache is bounded by the bytes of the keys it holds and
-//! is emptied when full (as the template parse cache in `engine.rs` is).
+//! is emptied when full.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,36 +60,94 @@ impl<T: Clone> ContentCache<T> {
         data: &[u8],
         make: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        self.get_or_try_parts(&[data], make)
+    }
+
+    /// [`ContentCache::get_or_try`] for a key made of several byte strings (a template's name
+    /// and text), compared part by part without joining them for a lookup.
+    pub(crate) fn get_or_try_parts<E>(
+        &self,
+        parts: &[&[u8]],
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         if !process_caches() {
             return make();
         }
-        let h = content_hash(data);
+        let h = parts_hash(parts);
         if let Some(hit) = self
             .inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entries
             .get(&h)
-            .and_then(|bucket| bucket.iter().find(|(k, _)| k.as_ref() == data))
+            .and_then(|bucket| bucket.iter().find(|(k, _)| key_matches(k, parts)))
             .map(|(_, v)| v.clone())
         {
             return Ok(hit);
         }
         let value = make()?;
-        if data.len() <= self.max_bytes {
+        let key = key_bytes(parts);
+        if key.len() <= self.max_bytes {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if inner.bytes + data.len() > self.max_bytes {
+            if inner.bytes + key.len() > self.max_bytes {
                 inner.entries.clear();
                 inner.bytes = 0;
             }
-            inner.bytes += data.len();
+            inner.bytes += key.len();
             inner
                 .entries
                 .entry(h)
                 .or_default()
-                .push((Arc::from(data), value.clone()));
+                .push((key, value.clone()));
         }
         Ok(value)
+    }
+}
+
+/// The stored form of a key: a single part as it is, several parts each preceded by its
+/// length (so `("ab", "c")` and `("a", "bc")` differ).
+fn key_bytes(parts: &[&[u8]]) -> Arc<[u8]> {
+    if let [only] = parts {
+        return Arc::from(*only);
+    }
+    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
+    for p in parts {
+        key.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        key.extend_from_slice(p);
+    }
+    key.into()
+}
+
+/// Whether a stored key (see [`key_bytes`]) is `parts`.
+fn key_matches(stored: &[u8], parts: &[&[u8]]) -> bool {
+    if let [only] = parts {
+        return stored == *only;
+    }
+    let mut rest = stored;
+    for p in parts {
+        let Some((len, tail)) = rest.split_first_chunk::<8>() else {
+            return false;
+        };
+        if u64::from_le_bytes(*len) != p.len() as u64 {
+            return false;
+        }
+        let Some((body, tail)) = tail.split_at_checked(p.len()) else {
+            return false;
+        };
+        if body != *p {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_empty()
+}
+
+fn parts_hash(parts: &[&[u8]]) -> u64 {
+    match parts {
+        [only] => content_hash(only),
+        _ => parts
+            .iter()
+            .fold(0u64, |h, p| h.rotate_left(5) ^ content_hash(p)),
     }
 }
 
@@ -113,6 +171,24 @@ fn content_hash(data: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_of_several_parts_compare_part_by_part() {
+        let cache: ContentCache<usize> = ContentCache::new(1024);
+        let calls = std::cell::Cell::new(0);
+        let get = |parts: &[&[u8]]| {
+            cache.get_or_try_parts(parts, || {
+                calls.set(calls.get() + 1);
+                Ok::<_, ()>(calls.get())
+            })
+        };
+        assert_eq!(get(&[b"ab", b"c"]), Ok(1));
+        assert_eq!(get(&[b"ab", b"c"]), Ok(1));
+        // Same bytes, split differently: another key.
+        assert_eq!(get(&[b"a", b"bc"]), Ok(2));
+        assert_eq!(get(&[b"abc"]), Ok(3));
+        assert_eq!(calls.get(), 3);
+    }
 
     #[test]
     fn hits_misses_errors_and_bound() {

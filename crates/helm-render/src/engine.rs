@@ -5,11 +5,10 @@
 //! The engine knows nothing about clusters: `lookup` goes through the [`Lookup`] trait, which
 //! answers an empty map when rendering offline.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
 use gotemplate::{
     ArgType, Context, Error, ExecCause, ExecOptions, FuncError, FuncMap, Map, MapKind, MissingKey,
@@ -17,6 +16,7 @@ use gotemplate::{
 };
 
 use crate::chart::Chart;
+use crate::content_cache::ContentCache;
 use crate::objects::{Capabilities, Files};
 
 /// Answers Helm's `lookup` function.
@@ -483,48 +483,6 @@ type ParsedFile = Arc<Vec<(String, Arc<gotemplate::ast::Tree>)>>;
 /// Template text kept in the parse cache before it is emptied (bounds its memory).
 const PARSE_CACHE_MAX_TEXT: usize = 8 * 1024 * 1024;
 
-/// One cached parse; name and text are kept to rule out hash collisions.
-struct CachedParse {
-    name: Box<str>,
-    text: Arc<str>,
-    parsed: ParsedFile,
-}
-
-/// Parses keyed by a fast hash of (name, text), hashed once per lookup: the map's own hasher
-/// is the identity, so growing the map never rehashes kilobytes of template text (SipHash over
-/// the text was about 5% of a first render).
-#[derive(Default)]
-struct ParseCache {
-    entries: HashMap<u64, Vec<CachedParse>, BuildHasherDefault<IdentityHasher>>,
-    text_bytes: usize,
-}
-
-/// Passes a precomputed `u64` key through unchanged.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in rather than ignore it.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-fn parse_key(name: &str, text: &str) -> u64 {
-    let mut h = FxHasher::default();
-    name.hash(&mut h);
-    text.hash(&mut h);
-    h.finish()
-}
-
 /// Parses a template file, reusing the trees of an identical earlier parse (same name, same
 /// text, same function table): the operator renders the same charts over and over, and
 /// parsing is a third of a render. Parse errors are not cached.
@@ -543,41 +501,13 @@ fn parse_cached(
             trees.into_iter().map(|(n, t)| (n, Arc::new(t))).collect(),
         ))
     };
-    if !use_cache || !crate::content_cache::process_caches() {
+    if !use_cache {
         return parse();
     }
-    static CACHE: OnceLock<Mutex<ParseCache>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Mutex::default);
-    let key = parse_key(name, text);
-    if let Some(bucket) = cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entries
-        .get(&key)
-    {
-        if let Some(hit) = bucket
-            .iter()
-            .find(|c| &*c.name == name && *c.text == **text)
-        {
-            return Ok(hit.parsed.clone());
-        }
-    }
-    let parsed = parse()?;
-    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if c.text_bytes + text.len() > PARSE_CACHE_MAX_TEXT {
-        c.entries.clear();
-        c.text_bytes = 0;
-    }
-    c.text_bytes += text.len();
-    let bucket = c.entries.entry(key).or_default();
-    if !bucket.iter().any(|e| &*e.name == name && *e.text == **text) {
-        bucket.push(CachedParse {
-            name: name.into(),
-            text: text.clone(),
-            parsed: parsed.clone(),
-        });
-    }
-    Ok(parsed)
+    static CACHE: OnceLock<ContentCache<ParsedFile>> = OnceLock::new();
+    CACHE
+        .get_or_init(|| ContentCache::new(PARSE_CACHE_MAX_TEXT))
+        .get_or_try_parts(&[name.as_bytes(), text.as_bytes()], parse)
 }
 
 /// Helm's `cleanupParseError`: `parse error at (LOCATION): LAST-PART`.
@@ -726,9 +656,10 @@ fn reformat_exec_error(file: &str, err: &Error) -> RenderError {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn strip_no_value_removes_every_placeholder() {
-        use super::strip_no_value;
         assert_eq!(
             strip_no_value("a: <no value>\nb: <no value><no value>x".into()),
             "a: \nb: x"
@@ -736,8 +667,6 @@ mod tests {
         assert_eq!(strip_no_value("<no valu> é".into()), "<no valu> é");
         assert_eq!(strip_no_value(String::new()), "");
     }
-
-    use super::*;
 
     #[test]
     fn env_functions_are_not_available() {
