@@ -40,19 +40,7 @@ fn features_repo(tag: &str) -> PathBuf {
 }
 
 fn set_version(repo: &Path, version: &str) {
-    let p = repo.join(CHART).join("Chart.yaml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let text: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("version:") {
-                format!("version: {version}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(p, text).unwrap();
+    set_chart_dir_version(&repo.join(CHART), version);
 }
 
 /// A HelmRelease of the fixture chart (`spec` entries of `extra` override).

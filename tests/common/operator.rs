@@ -53,8 +53,14 @@ pub fn chart_repo(tag: &str) -> PathBuf {
     dir
 }
 
+/// Rewrites the version of the `e2e-app` chart in a [`chart_repo`].
 pub fn set_chart_version(repo: &Path, version: &str) {
-    let p = repo.join("e2e-app/Chart.yaml");
+    set_chart_dir_version(&repo.join("e2e-app"), version);
+}
+
+/// Rewrites the `version:` line of the `Chart.yaml` in `chart_dir`.
+pub fn set_chart_dir_version(chart_dir: &Path, version: &str) {
+    let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).unwrap();
     let text: String = text
         .lines()
