@@ -306,17 +306,7 @@ fn fast_map(m: &Map, indent: usize, out: &mut String) -> Option<()> {
     if !entries.iter().all(|(k, _)| fast_key(k)) {
         return None;
     }
-    let mut idx: Vec<usize> = (0..entries.len()).collect();
-    let mut buf = idx.clone();
-    merge_sort(
-        &mut idx,
-        &mut buf,
-        &|x, y| match (entries.get(x), entries.get(y)) {
-            (Some((a, _)), Some((b, _))) => key_less(a.as_bytes(), b.as_bytes(), Flavor::V2),
-            _ => false,
-        },
-    );
-    for i in idx {
+    for i in key_order(entries.iter().map(|(k, _)| &**k), Flavor::V2) {
         let (k, v) = entries.get(i)?;
         push_indent(out, indent);
         out.push_str(k);
@@ -489,11 +479,21 @@ fn key_less<T: Copy + Into<char>>(a: &[T], b: &[T], flavor: Flavor) -> bool {
 /// Sorts map entries with [`key_less`]. A merge sort that never panics, even on the
 /// comparator's non-transitive cases (where Go's own order is unspecified).
 fn sort_pairs(pairs: Vec<(Str, Node)>, flavor: Flavor) -> Vec<(Str, Node)> {
-    let mut idx: Vec<usize> = (0..pairs.len()).collect();
+    let order = key_order(pairs.iter().map(|(k, _)| &**k), flavor);
+    let mut slots: Vec<Option<(Str, Node)>> = pairs.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// The indices of `keys` in the emitter's key order (stable).
+fn key_order<'k>(keys: impl Iterator<Item = &'k str> + Clone, flavor: Flavor) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..keys.clone().count()).collect();
     let mut buf = idx.clone();
-    if pairs.iter().all(|(k, _)| k.is_ascii()) {
+    if keys.clone().all(str::is_ascii) {
         // ASCII keys compare on their bytes, without decoding.
-        let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| k.as_bytes()).collect();
+        let keys: Vec<&[u8]> = keys.map(str::as_bytes).collect();
         merge_sort(
             &mut idx,
             &mut buf,
@@ -503,7 +503,7 @@ fn sort_pairs(pairs: Vec<(Str, Node)>, flavor: Flavor) -> Vec<(Str, Node)> {
             },
         );
     } else {
-        let keys: Vec<Vec<char>> = pairs.iter().map(|(k, _)| k.chars().collect()).collect();
+        let keys: Vec<Vec<char>> = keys.map(|k| k.chars().collect()).collect();
         merge_sort(
             &mut idx,
             &mut buf,
@@ -513,10 +513,7 @@ fn sort_pairs(pairs: Vec<(Str, Node)>, flavor: Flavor) -> Vec<(Str, Node)> {
             },
         );
     }
-    let mut slots: Vec<Option<(Str, Node)>> = pairs.into_iter().map(Some).collect();
-    idx.iter()
-        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    idx
 }
 
 fn merge_sort(v: &mut [usize], buf: &mut [usize], less: &dyn Fn(usize, usize) -> bool) {
