@@ -255,17 +255,11 @@ fn rsa_key(bits: usize) -> Result<rsa::RsaPrivateKey, FuncError> {
 /// `rsa.GenerateKey` makes it: two random primes of half the size with their top two bits set,
 /// `d = e^-1 mod lcm(p - 1, q - 1)`. The prime search is [`super::primes`].
 fn generate_rsa(bits: usize) -> Result<rsa::RsaPrivateKey, String> {
-    let half = bits / 2;
-    loop {
-        let (p, q) = super::primes::random_prime_pair(half)?;
-        if p == q {
-            continue;
-        }
-        let p = rsa::BigUint::from_bytes_be(&p);
-        let q = rsa::BigUint::from_bytes_be(&q);
-        return rsa::RsaPrivateKey::from_p_q(p, q, rsa::BigUint::from(65_537u32))
-            .map_err(|e| e.to_string());
-    }
+    // The pair is two distinct primes (see `random_prime_pair`).
+    let (p, q) = super::primes::random_prime_pair(bits / 2)?;
+    let p = rsa::BigUint::from_bytes_be(&p);
+    let q = rsa::BigUint::from_bytes_be(&q);
+    rsa::RsaPrivateKey::from_p_q(p, q, rsa::BigUint::from(65_537u32)).map_err(|e| e.to_string())
 }
 
 /// Sprig's `pemBlockForKey` rendered as PEM text.

@@ -1,6 +1,6 @@
 //! Random probable primes for RSA key generation (`genPrivateKey`, `genCA`, the certificate
-//! generators): the prime search behind [`random_prime`], with which a 2048-bit key takes about
-//! half the CPU time of Go's `rsa.GenerateKey` on the same machine.
+//! generators): the prime search behind [`random_prime_pair`], with which a 2048-bit key
+//! takes about half the CPU time of Go's `rsa.GenerateKey` on the same machine.
 //!
 //! Why it is fast:
 //! * candidates are the odd numbers of a window after one random start, sieved at once by
@@ -95,8 +95,10 @@ fn random_base_rounds(bits: usize) -> usize {
     }
 }
 
-/// A random probable prime of exactly `bits` bits (1024 or 2048), big-endian bytes.
-pub fn random_prime(bits: usize) -> Result<Vec<u8>, String> {
+/// A random probable prime of exactly `bits` bits (1024 or 2048), big-endian bytes (one search
+/// on the calling thread; keys use [`random_prime_pair`]).
+#[cfg(test)]
+fn random_prime(bits: usize) -> Result<Vec<u8>, String> {
     let never = AtomicBool::new(false);
     search_sized(bits, &never)?.ok_or_else(|| "prime search stopped".to_string())
 }
