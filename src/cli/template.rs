@@ -93,8 +93,6 @@ pub fn run(args: Args) -> ExitCode {
                 ..ReleaseInfo::default()
             },
             capabilities,
-            // One render per process: caching parsed templates would be pure overhead.
-            cache_parsed: false,
             ..RenderOptions::default()
         },
         include_crds: args.include_crds,

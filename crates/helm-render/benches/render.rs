@@ -52,12 +52,9 @@ fn bench(c: &mut Criterion) {
             b.iter(|| helm_render::render(&chart, &values, &opts.render).expect("renders"))
         });
         // A first render of a chart, as `helm template` always pays: templates parsed anew
-        // each time and not kept (`cache_parsed: false`, as the one-shot `template` command
-        // runs). The text also changes every iteration so no other content cache can hit.
-        let cold = helm_render::RenderOptions {
-            cache_parsed: false,
-            ..opts.render.clone()
-        };
+        // each time and not kept (process caches off, as the one-shot `template` command
+        // runs). The text also changes every iteration so nothing could hit anyway.
+        helm_render::set_process_caches(false);
         let mut n = 0u64;
         c.bench_function(&format!("engine-cold/{label}"), |b| {
             b.iter(|| {
@@ -68,9 +65,10 @@ fn bench(c: &mut Criterion) {
                     data.extend_from_slice(format!("{{{{/* {n} */}}}}").as_bytes());
                     t.data = data.into();
                 }
-                helm_render::render(&fresh, &values, &cold).expect("renders")
+                helm_render::render(&fresh, &values, &opts.render).expect("renders")
             })
         });
+        helm_render::set_process_caches(true);
         c.bench_function(&format!("release/{label}"), |b| {
             b.iter(|| render_release(chart.clone(), &user, &opts).expect("renders"))
         });

@@ -103,10 +103,6 @@ pub struct RenderOptions {
     pub lookup: Arc<dyn Lookup>,
     /// Maximum output of one template file, in bytes.
     pub max_output: usize,
-    /// Keep parsed templates in the process-wide parse cache for later renders of the same
-    /// text (the operator's steady state). A one-shot render (`template`) turns it off: it
-    /// would only pay for inserting and retaining trees it never reads again.
-    pub cache_parsed: bool,
 }
 
 impl Default for RenderOptions {
@@ -118,7 +114,6 @@ impl Default for RenderOptions {
             lint: false,
             lookup: Arc::new(OfflineLookup),
             max_output: 64 * 1024 * 1024,
-            cache_parsed: true,
         }
     }
 }
@@ -411,8 +406,8 @@ fn render_renderables(
     set.set_name("gotpl");
     for name in &keys {
         if let Some(r) = tpls.get(name) {
-            let trees = parse_cached(&set, name, &r.text, opts.cache_parsed)
-                .map_err(|e| cleanup_parse_error(name, &e))?;
+            let trees =
+                parse_cached(&set, name, &r.text).map_err(|e| cleanup_parse_error(name, &e))?;
             for (tname, tree) in trees.iter() {
                 set.add_shared_tree(tname.clone(), tree.clone());
             }
@@ -485,29 +480,21 @@ const PARSE_CACHE_MAX_TEXT: usize = 8 * 1024 * 1024;
 
 /// Parses a template file, reusing the trees of an identical earlier parse (same name, same
 /// text, same function table): the operator renders the same charts over and over, and
-/// parsing is a third of a render. Parse errors are not cached.
-fn parse_cached(
-    set: &Templates,
-    name: &str,
-    text: &Arc<str>,
-    use_cache: bool,
-) -> Result<ParsedFile, Error> {
-    let parse = || {
-        let funcs = set.funcs().clone();
-        let is_func =
-            |f: &str| funcs.contains(f) || gotemplate::builtins::BUILTIN_NAMES.contains(&f);
-        let trees = gotemplate::parse::parse(name, text, &is_func)?;
-        Ok::<ParsedFile, Error>(Arc::new(
-            trees.into_iter().map(|(n, t)| (n, Arc::new(t))).collect(),
-        ))
-    };
-    if !use_cache {
-        return parse();
-    }
+/// parsing is a third of a render. Parse errors are not cached. With the process caches off
+/// (`set_process_caches`, the one-shot `template`), trees are neither looked up nor kept.
+fn parse_cached(set: &Templates, name: &str, text: &Arc<str>) -> Result<ParsedFile, Error> {
     static CACHE: OnceLock<ContentCache<ParsedFile>> = OnceLock::new();
     CACHE
         .get_or_init(|| ContentCache::new(PARSE_CACHE_MAX_TEXT))
-        .get_or_try_parts(&[name.as_bytes(), text.as_bytes()], parse)
+        .get_or_try_parts(&[name.as_bytes(), text.as_bytes()], || {
+            let funcs = set.funcs().clone();
+            let is_func =
+                |f: &str| funcs.contains(f) || gotemplate::builtins::BUILTIN_NAMES.contains(&f);
+            let trees = gotemplate::parse::parse(name, text, &is_func)?;
+            Ok(Arc::new(
+                trees.into_iter().map(|(n, t)| (n, Arc::new(t))).collect(),
+            ))
+        })
 }
 
 /// Helm's `cleanupParseError`: `parse error at (LOCATION): LAST-PART`.
