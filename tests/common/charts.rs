@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+#[path = "chart_yaml.rs"]
+mod chart_yaml;
+
 /// A `.tgz` chart with `Chart.yaml` and one template.
 pub fn make_chart(name: &str, version: &str) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -57,17 +60,7 @@ pub fn package_e2e_app(version: &str) -> Vec<u8> {
             let mut body = std::fs::read(&p).unwrap();
             if rel == Path::new("Chart.yaml") {
                 let text = String::from_utf8(body).unwrap();
-                body = text
-                    .lines()
-                    .map(|l| {
-                        if l.starts_with("version:") {
-                            format!("version: {version}\n")
-                        } else {
-                            format!("{l}\n")
-                        }
-                    })
-                    .collect::<String>()
-                    .into_bytes();
+                body = chart_yaml::with_version(&text, version).into_bytes();
             }
             let mut h = tar::Header::new_gnu();
             h.set_size(body.len() as u64);

@@ -4,6 +4,9 @@
 //! not every helper is used by every file.
 #![allow(dead_code)]
 
+#[path = "chart_yaml.rs"]
+mod chart_yaml;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,17 +65,7 @@ pub fn set_chart_version(repo: &Path, version: &str) {
 pub fn set_chart_dir_version(chart_dir: &Path, version: &str) {
     let p = chart_dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&p).unwrap();
-    let text: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("version:") {
-                format!("version: {version}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(p, text).unwrap();
+    std::fs::write(p, chart_yaml::with_version(&text, version)).unwrap();
 }
 
 pub async fn install_crd(client: &Client) {
