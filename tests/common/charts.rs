@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+// Each helper module loads its own copy: test binaries include `charts.rs`,
+// `operator.rs` or both.
+#[allow(clippy::duplicate_mod)]
 #[path = "chart_yaml.rs"]
 mod chart_yaml;
 
